@@ -1,0 +1,271 @@
+"""Markdown report text -> `Report`: front matter, headings, questions with their parts and line spans.
+
+Pure and fast (a line scanner, no Markdown library): it runs on every push and must take well under a
+millisecond on the largest report. Line numbers are 1-based and refer to the file as the student wrote it
+(a CRLF file has the same lines as its LF form).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+BOM = "\ufeff"
+
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+_QUESTION = re.compile(r"^question\s*(\d+)\b", re.IGNORECASE)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_PLACEHOLDER = re.compile(r"-{3}\s*question\s*(\d+)\s*fill\s*here\s*-{3}", re.IGNORECASE)
+_LENGTH = re.compile(r"(?:recommended\s+)?answer\s+length\s*:\s*(\d+)\s*-\s*(\d+)", re.IGNORECASE)
+_CHECKBOX = re.compile(r"^\s*[*+-]\s+\[([ xX])\]\s+(.*)$")
+_ANSWER_MARK = "Answer:"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lines `start`..`end` inclusive, 1-based; `end == start - 1` means empty."""
+
+    start: int
+    end: int
+
+    def __contains__(self, line: object) -> bool:
+        return isinstance(line, int) and self.start <= line <= self.end
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    group: str
+    text: str
+    ticked: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class Question:
+    number: int
+    heading_line: int
+    prompt: str
+    """The bold text of the quoted question, `**` removed, lines joined with one space."""
+    prompt_span: Span | None
+    recommended: tuple[int, int] | None
+    marker_line: int | None
+    """The line holding `Answer:` inside the quote, if any."""
+    quoted_answer: str
+    """Text written inside the quote after `Answer:` (students answering in the quote)."""
+    answer: str
+    answer_span: Span
+    placeholder_lines: tuple[int, ...] = ()
+    span: Span = field(default=Span(0, -1))
+    """The whole question: heading to the line before the next heading."""
+
+
+@dataclass(frozen=True)
+class Report:
+    text: str
+    """The text with the BOM removed and line endings normalised to `\\n`."""
+    lines: tuple[str, ...]
+    bom: bool
+    crlf: bool
+    front_matter: str | None
+    headings: tuple[Heading, ...]
+    questions: tuple[Question, ...]
+    checklist: tuple[ChecklistItem, ...]
+    code_lines: frozenset[int] = frozenset()
+    """1-based lines inside fenced code blocks."""
+
+    def find(self, number: int) -> list[Question]:
+        return [q for q in self.questions if q.number == number]
+
+    def line_of_offset(self, offset: int) -> int:
+        """1-based line of a character offset into `text`."""
+        return self.text.count("\n", 0, offset) + 1
+
+
+def normalise(raw: str) -> tuple[str, bool, bool]:
+    """Strip a BOM and turn CRLF/CR into LF, as Python's universal newlines do. Returns (text, bom, crlf)."""
+    bom = raw.startswith(BOM)
+    if bom:
+        raw = raw[1:]
+    crlf = "\r" in raw
+    if crlf:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return raw, bom, crlf
+
+
+def parse(raw: str) -> Report:
+    text, bom, crlf = normalise(raw)
+    lines = tuple(text.split("\n"))
+    front_matter, body_start = _front_matter(lines)
+    headings, code_lines = _scan(lines, body_start)
+    return Report(
+        text=text,
+        lines=lines,
+        bom=bom,
+        crlf=crlf,
+        front_matter=front_matter,
+        headings=headings,
+        questions=_questions(lines, headings),
+        checklist=_checklist(lines, headings),
+        code_lines=code_lines,
+    )
+
+
+def _front_matter(lines: tuple[str, ...]) -> tuple[str | None, int]:
+    if not lines or lines[0].strip() != "---":
+        return None, 0
+    for i in range(1, min(len(lines), 50)):
+        if lines[i].strip() in ("---", "..."):
+            return "\n".join(lines[1:i]), i + 1
+    return None, 0
+
+
+def _scan(lines: tuple[str, ...], start: int) -> tuple[tuple[Heading, ...], frozenset[int]]:
+    """Headings, and the 1-based lines inside fenced code blocks (fence lines included)."""
+    out: list[Heading] = []
+    code: set[int] = set()
+    fence: str | None = None
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if "`" in line or "~" in line:
+            m = _FENCE.match(line)
+            if m:
+                mark = m.group(1)
+                rest = line.strip()[len(mark) :]
+                if fence is None and not (mark[0] == "`" and "`" in rest):
+                    fence = mark
+                    code.add(i + 1)
+                    continue
+                if fence is not None and mark[0] == fence[0] and len(mark) >= len(fence) and not rest.strip():
+                    fence = None
+                    code.add(i + 1)
+                    continue
+        if "#" in line:
+            h = _HEADING.match(line)
+            # A `### Question N` heading counts even inside a code block: an unclosed fence in an answer must
+            # not swallow the rest of the template (the official script does not know fences either).
+            if h and (fence is None or (len(h.group(1)) == 3 and _QUESTION.match(h.group(2) or ""))):
+                fence = None
+                out.append(Heading(len(h.group(1)), (h.group(2) or "").strip(), i + 1))
+                continue
+        if fence is not None:
+            code.add(i + 1)
+    return tuple(out), frozenset(code)
+
+
+def _questions(lines: tuple[str, ...], headings: tuple[Heading, ...]) -> tuple[Question, ...]:
+    out: list[Question] = []
+    for idx, h in enumerate(headings):
+        m = _QUESTION.match(h.title)
+        if not m or h.level < 2:
+            continue
+        end = headings[idx + 1].line - 1 if idx + 1 < len(headings) else len(lines)
+        out.append(_question(lines, int(m.group(1)), h.line, end))
+    return tuple(out)
+
+
+def _question(lines: tuple[str, ...], number: int, heading_line: int, end: int) -> Question:
+    """Read one question: lines heading_line+1..end (1-based, inclusive)."""
+    i = heading_line  # 0-based index of the line after the heading
+    while i < end and not lines[i].strip():
+        i += 1
+    prompt_parts: list[str] = []
+    recommended: tuple[int, int] | None = None
+    marker_line: int | None = None
+    quoted: list[str] = []
+    prompt_start = i + 1 if i < end and lines[i].lstrip().startswith(">") else None
+    last_quote = i
+    # The quoted block may contain blank lines between quote paragraphs (the 2026 template's question 3 does).
+    while i < end:
+        line = lines[i]
+        stripped = line.lstrip()
+        if not stripped.startswith(">"):
+            if not stripped:
+                j = i
+                while j < end and not lines[j].strip():
+                    j += 1
+                if j < end and lines[j].lstrip().startswith(">") and marker_line is None:
+                    i = j
+                    continue
+            break
+        content = stripped[1:].strip()
+        last_quote = i
+        if marker_line is not None:
+            quoted.append(content)
+        elif _ANSWER_MARK in content:
+            marker_line = i + 1
+            rest = content.split(_ANSWER_MARK, 1)[1].strip()
+            if rest:
+                quoted.append(rest)
+        else:
+            if content.startswith("**"):
+                prompt_parts.append(content.strip("*").strip())
+            if recommended is None:
+                lm = _LENGTH.search(content)
+                if lm:
+                    recommended = (int(lm.group(1)), int(lm.group(2)))
+        i += 1
+    prompt_span = Span(prompt_start, last_quote + 1) if prompt_start is not None else None
+    answer_start = (last_quote + 2) if prompt_start is not None else heading_line + 1
+    if marker_line is None:
+        # `Answer:` moved out of the quote (the `>` deleted): still the marker, if it is the first text.
+        k = answer_start - 1
+        while k < end and not lines[k].strip():
+            k += 1
+        if k < end and lines[k].lstrip().startswith(_ANSWER_MARK):
+            marker_line = k + 1
+            rest = lines[k].split(_ANSWER_MARK, 1)[1].strip()
+            answer_start = k + 2
+            if rest:
+                answer_start = k + 1
+    answer_lines = list(lines[answer_start - 1 : end])
+    if answer_lines and marker_line == answer_start:
+        answer_lines[0] = answer_lines[0].split(_ANSWER_MARK, 1)[1]
+    answer = "\n".join(answer_lines).strip()
+    placeholders = tuple(
+        answer_start + k for k, line in enumerate(answer_lines) if "fill here" in line and _PLACEHOLDER.search(line)
+    )
+    return Question(
+        number=number,
+        heading_line=heading_line,
+        prompt=" ".join(prompt_parts),
+        prompt_span=prompt_span,
+        recommended=recommended,
+        marker_line=marker_line,
+        quoted_answer="\n".join(q for q in quoted if q).strip(),
+        answer=answer,
+        answer_span=Span(answer_start, end),
+        placeholder_lines=placeholders,
+        span=Span(heading_line, end),
+    )
+
+
+def _checklist(lines: tuple[str, ...], headings: tuple[Heading, ...]) -> tuple[ChecklistItem, ...]:
+    """Checkbox items before the first question, grouped by the heading above them (`Week 1`, `Extra`...)."""
+    first_q = next((h.line for h in headings if h.level >= 2 and _QUESTION.match(h.title)), len(lines) + 1)
+    out: list[ChecklistItem] = []
+    group = ""
+    heads = iter(headings)
+    nxt = next(heads, None)
+    for i in range(first_q - 1):
+        while nxt is not None and nxt.line <= i + 1:
+            group = nxt.title
+            nxt = next(heads, None)
+        line = lines[i]
+        if "[" not in line:
+            continue
+        m = _CHECKBOX.match(line)
+        if m:
+            out.append(ChecklistItem(group, m.group(2).strip(), m.group(1) != " ", i + 1))
+    return tuple(out)
+
+
+def placeholder_number(line: str) -> int | None:
+    m = _PLACEHOLDER.search(line)
+    return int(m.group(1)) if m else None

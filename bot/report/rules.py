@@ -1,0 +1,231 @@
+"""Rule sets: which questions a report has and the constraints of each.
+
+A rule set comes from a built-in YAML file (`rules/*.yml`), from a YAML text of a course's own, or from a
+course's `report.py`, whose constraint table is read with `ast` and never executed. `resolve` implements
+`--rules auto|NAME|FILE` given texts the caller has read (this module does no I/O but reading the package's
+own built-in rule files).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+BUILTIN = ("dtu-mlops-2026", "dtu-mlops-2025", "dtu-mlops-2024")
+DEFAULT_ERROR = "Number of answers are different from the expected {n}. Have you changed the template?"
+
+
+class RuleSetError(ValueError):
+    """A rule set that cannot be used; the message names the source, the key and what was expected."""
+
+
+@dataclass(frozen=True)
+class Range:
+    min: int
+    max: int
+
+    def __str__(self) -> str:
+        return f"{self.min}–{self.max}"
+
+
+@dataclass(frozen=True)
+class QuestionRule:
+    number: int
+    topic: str
+    prompt: str | None = None
+    words: Range | None = None
+    images: Range | None = None
+    expect: Literal["group_number", "study_numbers"] | None = None
+    variants: tuple[str, ...] = ()
+    """Other published wordings of the prompt (the template changed during a course year)."""
+
+
+@dataclass(frozen=True)
+class Official:
+    """How the course's official script splits the file (its quirks, reproduced exactly)."""
+
+    skip_chars: int = 0
+    """Characters dropped from the start of the file before splitting (43 in the 2023/2024 script)."""
+    drop_preamble: Literal["pop", "slice"] = "pop"
+    """`pop`: drop the text before the first `Answer:` (2025+); `slice`: drop the first kept answer (2024)."""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    description: str
+    official: Official
+    questions: tuple[QuestionRule, ...]
+    source: str = "built-in"
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)
+
+    def rule(self, number: int) -> QuestionRule | None:
+        if 1 <= number <= len(self.questions):
+            return self.questions[number - 1]
+        return None
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+def _expect(cond: bool, source: str, key: str, what: str, got: Any) -> None:
+    if not cond:
+        raise RuleSetError(f"{source}: {key}: expected {what}, got {got!r}")
+
+
+def _range(value: Any, source: str, key: str) -> Range | None:
+    if value is None:
+        return None
+    _expect(isinstance(value, dict), source, key, "a mapping with min and max", value)
+    unknown = set(value) - {"min", "max"}
+    _expect(not unknown, source, key, "only the keys min and max", sorted(unknown))
+    lo, hi = value.get("min", 0), value.get("max")
+    for k, v in (("min", lo), ("max", hi)):
+        ok = isinstance(v, int) and not isinstance(v, bool) and v >= 0
+        _expect(ok, source, f"{key}.{k}", "a whole number >= 0", v)
+    _expect(lo <= hi, source, key, "min <= max", f"min {lo} > max {hi}")
+    return Range(lo, hi)
+
+
+def from_yaml(text: str, source: str) -> RuleSet:
+    """Parse and validate a rule set from YAML text; `source` names it in errors (a path)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise RuleSetError(f"{source}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return from_mapping(data, source)
+
+
+def from_mapping(data: Any, source: str) -> RuleSet:
+    _expect(isinstance(data, dict), source, "(top level)", "a mapping with name and questions", type(data).__name__)
+    unknown = set(data) - {"name", "description", "official", "questions"}
+    _expect(not unknown, source, "(top level)", "only name, description, official, questions", sorted(unknown))
+    name = data.get("name")
+    _expect(isinstance(name, str) and bool(name.strip()), source, "name", "a non-empty string", name)
+    questions = data.get("questions")
+    _expect(isinstance(questions, list) and bool(questions), source, "questions", "a non-empty list", questions)
+    rules: list[QuestionRule] = []
+    for i, q in enumerate(questions):
+        key = f"questions[{i}]"
+        _expect(isinstance(q, dict), source, key, "a mapping", q)
+        extra = set(q) - {"number", "topic", "prompt", "words", "images", "expect"}
+        _expect(not extra, source, key, "only number, topic, prompt, words, images, expect", sorted(extra))
+        _expect(q.get("number") == i + 1, source, f"{key}.number", f"{i + 1} (questions numbered 1, 2, ...)", q.get("number"))
+        topic = q.get("topic", f"Question {i + 1}")
+        _expect(isinstance(topic, str), source, f"{key}.topic", "a string", topic)
+        prompt = q.get("prompt")
+        prompts = prompt if isinstance(prompt, list) else [prompt] if prompt is not None else []
+        _expect(all(isinstance(p, str) for p in prompts) and (prompt is None or prompts), source, f"{key}.prompt",
+                "a string or a list of strings (the first is the canonical wording)", prompt)  # fmt: skip
+        expect = q.get("expect")
+        _expect(expect in (None, "group_number", "study_numbers"), source, f"{key}.expect",
+                "group_number or study_numbers", expect)  # fmt: skip
+        rules.append(
+            QuestionRule(
+                number=i + 1,
+                topic=topic,
+                prompt=prompts[0] if prompts else None,
+                variants=tuple(prompts[1:]),
+                words=_range(q.get("words"), source, f"{key}.words"),
+                images=_range(q.get("images"), source, f"{key}.images"),
+                expect=expect,
+            )
+        )
+    off = data.get("official") or {}
+    _expect(isinstance(off, dict), source, "official", "a mapping", off)
+    extra = set(off) - {"skip_chars", "drop_preamble", "error"}
+    _expect(not extra, source, "official", "only skip_chars, drop_preamble, error", sorted(extra))
+    skip = off.get("skip_chars", 0)
+    _expect(isinstance(skip, int) and not isinstance(skip, bool) and skip >= 0, source, "official.skip_chars",
+            "a whole number >= 0", skip)  # fmt: skip
+    drop = off.get("drop_preamble", "pop")
+    _expect(drop in ("pop", "slice"), source, "official.drop_preamble", "pop or slice", drop)
+    error = off.get("error", DEFAULT_ERROR.format(n=len(rules)))
+    _expect(isinstance(error, str), source, "official.error", "a string", error)
+    description = data.get("description", "")
+    _expect(isinstance(description, str), source, "description", "a string", description)
+    return RuleSet(name.strip(), description, Official(skip, drop, error), tuple(rules), source)
+
+
+@cache
+def builtin(name: str) -> RuleSet:
+    if name not in BUILTIN:
+        raise RuleSetError(f"{name}: unknown rule set; built-in ones are {', '.join(BUILTIN)}")
+    text = resources.files("bot.report").joinpath("rules", f"{name}.yml").read_text("utf-8")
+    return from_yaml(text, f"built-in {name}")
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def detect_year(report_text: str) -> tuple[RuleSet, str]:
+    """Best guess of the course year from the template's text; returns the rule set and why."""
+    from bot.report.parse import parse
+
+    report = parse(report_text)
+    numbers = {q.number for q in report.questions}
+    newest = builtin(BUILTIN[0])
+    if numbers and max(numbers) <= 27 and not report.find(28):
+        return builtin("dtu-mlops-2024"), f"the report has {max(numbers)} questions (the 27-question template)"
+    q3 = report.find(3)
+    q3_prompt = q3[0].prompt if q3 else ""
+    if q3_prompt and _similar(q3_prompt, newest.questions[2].prompt or ""):
+        return newest, "question 3 has the 2026 wording"
+    if "uv add typer markdown" in report_text:
+        return newest, "the template mentions `uv add typer markdown` (added in January 2026)"
+    return builtin("dtu-mlops-2025"), "31 questions with the 2025 wording"
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c.lower() if c.isalnum() else " " for c in text).split()
+
+
+def _similar(a: str, b: str) -> bool:
+    return _words(a) == _words(b)
+
+
+def prompt_matches(actual: str, canonical: str) -> bool:
+    """Prompts compare equal ignoring case, punctuation, Markdown emphasis and spacing."""
+    return _similar(actual, canonical)
+
+
+def resolve(
+    spec: str,
+    report_text: str,
+    *,
+    report_py: str | None = None,
+    report_py_source: str = "report.py",
+    yaml_text: str | None = None,
+) -> tuple[RuleSet, str]:
+    """Pick the rule set for `spec` (`auto`, a built-in name, or a YAML file whose text is `yaml_text`).
+
+    Returns the rule set and a sentence saying which one was picked and why.
+    """
+    if spec in BUILTIN:
+        return builtin(spec), f"{spec} (asked for)"
+    if spec != "auto":
+        if yaml_text is None:
+            raise RuleSetError(f"{spec}: not a built-in rule set ({', '.join(BUILTIN)}) and no such file")
+        rules = from_yaml(yaml_text, spec)
+        return rules, f"{rules.name} (from {spec})"
+    if report_py is not None:
+        from bot.report.report_py import from_report_py
+
+        try:
+            rules = from_report_py(report_py, report_py_source)
+        except RuleSetError as exc:
+            guess, why = detect_year(report_text)
+            return guess, f"{guess.name}: {report_py_source} could not be read ({exc}); {why}"
+        return rules, f"{rules.name}: read from {report_py_source} beside the report"
+    guess, why = detect_year(report_text)
+    return guess, f"{guess.name}: {why}"
