@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.report import images, official
-from bot.report.diagnostics import Diagnostic, make, sort_key
+from bot.report.diagnostics import Diagnostic, code, make, sort_key
 from bot.report.official import OfficialResult
-from bot.report.parse import BOM, Question, Report, parse
+from bot.report.parse import BOM, Question, Report, is_question_heading, parse
 from bot.report.rules import Range, RuleSet, prompt_matches
 
 _GROUP = re.compile(r"^\s*(?:group\s*)?#?\s*(\d{1,4})\s*\.?\s*$", re.IGNORECASE)
@@ -57,13 +57,25 @@ class Verdict:
         questions = None
         if o.questions is not None:
             questions = [
-                {"number": q.number, "words": q.words, "images": q.images, "passed": q.passed, "failed": list(q.failed)}
+                {
+                    "number": q.number,
+                    "words": q.words,
+                    "images": q.images,
+                    "passed": q.passed,
+                    "failed": list(q.failed),
+                }
                 for q in o.questions
             ]
         return {
             "rules": self.rules.name,
             "rules_reason": self.reason,
-            "official": {"error": o.error, "answers": o.answers, "passed": o.passed, "total": o.total, "questions": questions},
+            "official": {
+                "error": o.error,
+                "answers": o.answers,
+                "passed": o.passed,
+                "total": o.total,
+                "questions": questions,
+            },
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "checklist": {
                 "ticked": self.checklist.ticked,
@@ -87,13 +99,17 @@ def check(
     result = official.run(text, rules)
     index = images.FileIndex.of(files) if files is not None else None
     found = _Checker(report, rules, result, index, report_dir.strip("/")).run()
-    return Verdict(rules, reason or rules.name, result, tuple(sorted(found, key=sort_key)), _checklist(report), report)
+    return Verdict(
+        rules, reason or rules.name, result, tuple(sorted(found, key=sort_key)), _checklist(report), report
+    )
 
 
 def require_report(raw: str) -> None:
     report = parse(raw)
     if not report.questions and "Answer:" not in report.text:
-        raise NotAReport("no `### Question N` headings and no `Answer:` found: this is not a report from the template")
+        raise NotAReport(
+            "no `### Question N` headings and no `Answer:` found: this is not a report from the template"
+        )
 
 
 def _checklist(report: Report) -> ChecklistSummary:
@@ -141,9 +157,10 @@ class _Checker:
 
     def run(self) -> list[Diagnostic]:
         self.structure()
-        self.counts()
         for q in self.by_number.values():
             self.placeholders(q)
+        self.counts()
+        for q in self.by_number.values():
             self.quote(q)
             self.prompt(q)
         self.expectations()
@@ -208,7 +225,7 @@ class _Checker:
         line = self.report.line_of_offset(cut)
         last_q = max((q.number for q in self.report.questions), default=self.rules.total)
         self.out.append(make("RB042", last_q, line,
-            f"`{self.report.lines[line - 1].strip()[:60]}` on line {line} comes after the last answer: the official script counts that answer twice and stops",
+            f"{code(self.report.lines[line - 1], 60)} on line {line} comes after the last answer: the official script counts that answer twice and stops",
             f"Remove line {line} (and what follows it) or move it above `### Question 1`; nothing with `###` may follow the last answer."))  # fmt: skip
 
     # ---------------------------------------------------------------- counts
@@ -224,18 +241,18 @@ class _Checker:
                     self.ranges(n, q, words, imgs, rule.words, rule.images, official_count=False)
             return
         for qr in res.questions:
-            q = self.by_number.get(qr.number)
+            found = self.by_number.get(qr.number)
             rule = self.rules.rule(qr.number)
             if rule is None:
                 continue
             start_line = self.line_at(qr.answer.start)
-            if q is not None and not (q.span.start <= start_line <= q.span.end + 1):
+            if found is not None and not (found.span.start <= start_line <= found.span.end + 1):
                 self.out.append(make("RB047", qr.number, start_line,
                     f"The official script checks the text at line {start_line} as the answer of question {qr.number}",
                     "An `Answer:` is missing or one too many before this point; fix the structure errors above it."))  # fmt: skip
-            self.ranges(qr.number, q, qr.words, qr.images, rule.words, rule.images, official_count=True)
-            if qr.answer.cut and q is not None:
-                self.cut_short(qr, q, rule.words)
+            self.ranges(qr.number, found, qr.words, qr.images, rule.words, rule.images, official_count=True)
+            if qr.answer.cut and found is not None:
+                self.cut_short(qr, found, rule.words)
 
     def ranges(
         self,
@@ -247,6 +264,8 @@ class _Checker:
         ir: Range | None,
         official_count: bool,
     ) -> None:
+        if any(d.code == "RB001" and d.question == n for d in self.out):
+            return  # not answered: the count is the placeholder's, RB001 says it all
         line = q.answer_span.start if q else None
         span = f"lines {q.answer_span.start}–{q.answer_span.end}" if q else "its answer"
         whose = "" if official_count else " (our count: the official script stops before counting)"
@@ -270,21 +289,44 @@ class _Checker:
                 f"Keep {ir.max} image link{'s' if ir.max > 1 else ''} in question {n}; remove the others or combine them into one figure."))  # fmt: skip
 
     def cut_short(self, qr: official.QuestionResult, q: Question, wr: Range | None) -> None:
-        """`###`/`##` inside an answer: the official word count stops there."""
-        cut_line = self.line_at(qr.answer.end)
-        if cut_line >= q.span.end or cut_line < q.answer_span.start:
-            return  # cut at the next heading: the normal case
-        full_words = len(q.answer.split())
+        """`###`/`##` inside an answer, or a section heading in the middle of one: the official count stops."""
+        assert qr.answer.cut_at is not None
+        cut_line = self.line_at(qr.answer.cut_at)
+        if cut_line < q.answer_span.start:
+            return
+        if cut_line <= q.span.end:
+            full_words = len(q.answer.split())
+        else:
+            lost = self.lost_words(cut_line)
+            if not lost:
+                return  # the next question or a template section: the normal end of an answer
+            full_words = qr.words + lost
         if full_words <= qr.words:
             return
         marker = qr.answer.cut or "##"
-        changes = wr is not None and (wr.min <= full_words <= wr.max) != qr.passed
-        severity = "error" if changes else "warning"
-        text_line = self.report.lines[cut_line - 1].strip()[:60]
+        # An error when the cut is why the official check fails; a warning when it only hides words.
+        changes = wr is not None and not qr.passed and wr.min <= full_words <= wr.max
+        text_line = self.report.lines[cut_line - 1]
         self.out.append(make("RB041", q.number, cut_line,
-            f"`{marker}` on line {cut_line} (`{text_line}`) cuts the official count short: it counts {qr.words} words, the whole answer has {full_words}",
+            f"`{marker}` on line {cut_line} ({code(text_line, 60)}) cuts the official count short: it counts {qr.words} words, the whole answer has {full_words}",
             f"Replace the heading on line {cut_line} with **bold text**, or remove the `{marker}` (inside code too, e.g. write `# comment`).",
-            severity))  # fmt: skip
+            "error" if changes else "warning"))  # fmt: skip
+
+    def lost_words(self, heading_line: int) -> int:
+        """Words after a section heading up to the next question that belong to no answer (quotes and
+        headings, the template's own section intros, left out)."""
+        if any(h.line == heading_line and is_question_heading(h) for h in self.report.headings):
+            return 0
+        nxt = next(
+            (h.line for h in self.report.headings if h.line > heading_line and is_question_heading(h)), None
+        )
+        end = nxt - 1 if nxt is not None else len(self.report.lines)
+        words = 0
+        for line in self.report.lines[heading_line:end]:
+            stripped = line.lstrip()
+            if stripped and not stripped.startswith((">", "#")):
+                words += len(line.split())
+        return words
 
     # ---------------------------------------------------------------- per question
 
@@ -298,12 +340,12 @@ class _Checker:
         if not rest and not q.quoted_answer:
             need = f" ({_range_text(rule.words, 'words')})" if rule and rule.words else ""
             self.out.append(make("RB001", q.number, first, f"Question {q.number} is not answered",
-                f"Replace `{ph}` on line {first} with your answer{need}."))  # fmt: skip
+                f"Replace {code(ph)} on line {first} with your answer{need}."))  # fmt: skip
         else:
             n = len(ph.split())
             self.out.append(make("RB002", q.number, first,
                 f"The placeholder is still there next to the answer: it adds {n} words to the count",
-                f"Remove the placeholder, it adds {n} words: delete `{ph}` on line {first}."))  # fmt: skip
+                f"Remove the placeholder, it adds {n} words: delete {code(ph)} on line {first}."))  # fmt: skip
 
     def quote(self, q: Question) -> None:
         if q.quoted_answer and q.marker_line is not None:
@@ -334,13 +376,12 @@ class _Checker:
             shown = answer.splitlines()[0][:40]
             if rule.expect == "group_number" and not _GROUP.match(answer):
                 self.out.append(make("RB060", q.number, line,
-                    f"Question {q.number} should be the group number alone, found `{shown}`",
+                    f"Question {q.number} should be the group number alone, found {code(shown, 40)}",
                     "Write only the group number you signed up with, e.g. `42`."))  # fmt: skip
-            if rule.expect == "study_numbers":
-                if not _STUDY.search(answer):
-                    self.out.append(make("RB061", q.number, line,
-                        f"Question {q.number} should list study numbers like `s123456`, found `{shown}`",
-                        "Write each member's study number, separated by commas: `s123456, s234567, s345678`."))  # fmt: skip
+            if rule.expect == "study_numbers" and not _STUDY.search(answer):
+                self.out.append(make("RB061", q.number, line,
+                    f"Question {q.number} should list study numbers like `s123456`, found {code(shown, 40)}",
+                    "Write each member's study number, separated by commas: `s123456, s234567, s345678`."))  # fmt: skip
 
     def image_links(self) -> None:
         for link in images.links(self.report):

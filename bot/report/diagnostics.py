@@ -38,6 +38,14 @@ CODES: dict[str, tuple[str, Severity]] = {
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
+def code(text: str, limit: int = 80) -> str:
+    """Student text as one inline code span that cannot be closed early: backticks and newlines are replaced."""
+    flat = " ".join(text.replace("`", "'").split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return f"`{flat}`" if flat else "``"
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     code: str

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from bot.report.diagnostics import Diagnostic, make
+from bot.report.diagnostics import Diagnostic, code, make
 from bot.report.parse import Report
 
 ALLOWED = (".png", ".jpg", ".jpeg")
@@ -58,6 +58,20 @@ def resolve(target: str, report_dir: str) -> str:
     return joined.lstrip("./") if joined.startswith("./") else joined
 
 
+def _closest(path: str, files: FileIndex) -> str | None:
+    """The existing file the link most likely meant: by file name, preferring the link's own folder."""
+    folder, name = posixpath.split(path)
+    same = [f for f in files.exact if posixpath.dirname(f) == folder]
+    for pool in (same, sorted(files.exact)):
+        names: dict[str, str] = {}
+        for f in sorted(pool):
+            names.setdefault(posixpath.basename(f).lower(), f)
+        near = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=0.75)
+        if near:
+            return names[near[0]]
+    return None
+
+
 def _relative(path: str, report_dir: str) -> str:
     return posixpath.relpath(path, report_dir or ".")
 
@@ -70,7 +84,7 @@ def diagnose(
 ) -> list[Diagnostic]:
     """Everything wrong with one image link. `files` None means the repository's files are unknown."""
     t, line, q = link.target, link.line, question
-    where = f"`{t}`" if t else "an empty link"
+    where = code(t, 100) if t else "an empty link"
     out: list[Diagnostic] = []
     if not t:
         return [make("RB020", q, line, "An image link has no target", "Put the image's path between the parentheses, e.g. `![loss](figures/loss.png)`.")]  # fmt: skip
@@ -82,22 +96,22 @@ def diagnose(
             name += ".png"
         return [
             make("RB024", q, line, f"The image {where} is a remote URL: the hand-in will not include it",
-                 f"Download it into `{posixpath.join(report_dir, 'figures')}/` and link `figures/{name}` instead.")
+                 f"Download it into `{posixpath.join(report_dir, 'figures')}/` and link {code('figures/' + name)} instead.")
         ]  # fmt: skip
     fixed = t
     if "\\" in t:
         fixed = t.replace("\\", "/")
         out.append(make("RB022", q, line, f"The image path {where} uses backslashes, which only work on Windows",
-                        f"Write it with forward slashes: `{fixed}`."))  # fmt: skip
+                        f"Write it with forward slashes: {code(fixed, 100)}."))  # fmt: skip
     if fixed.startswith("/") or _WINDOWS_ABS.match(fixed):
         tail = fixed.split("/figures/", 1)
         suggestion = f"figures/{tail[1]}" if len(tail) == 2 else posixpath.basename(fixed)
         out.append(make("RB023", q, line, f"The image path {where} is absolute: it points outside the repository checkout",
-                        f"Use a path relative to the report, e.g. `{suggestion}`."))  # fmt: skip
+                        f"Use a path relative to the report, e.g. {code(suggestion, 100)}."))  # fmt: skip
         return out
     ext = posixpath.splitext(fixed.split("?", 1)[0])[1].lower()
     if ext and ext not in ALLOWED:
-        out.append(make("RB025", q, line, f"The image {where} is a `{ext or 'file without extension'}`; the course asks for .png, .jpg or .jpeg",
+        out.append(make("RB025", q, line, f"The image {where} is a {code(ext)}; the course asks for .png, .jpg or .jpeg",
                         "Convert it to PNG (or JPEG), save it in `figures/` and update the link."))  # fmt: skip
     if files is None:
         return out
@@ -106,13 +120,21 @@ def diagnose(
         return out
     if path.lower() in files.lower:
         actual = files.lower[path.lower()]
-        out.append(make("RB021", q, line, f"The image {where} differs in case from the file `{actual}`: links are case-sensitive on GitHub and Linux",
-                        f"Change the link to `{_relative(actual, report_dir)}` (or rename the file)."))  # fmt: skip
+        out.append(make("RB021", q, line, f"The image {where} differs in case from the file {code(actual, 100)}: links are case-sensitive on GitHub and Linux",
+                        f"Change the link to {code(_relative(actual, report_dir), 100)} (or rename the file)."))  # fmt: skip
         return out
-    near = difflib.get_close_matches(path, sorted(files.exact), n=1, cutoff=0.6)
+    near = _closest(path, files)
     if near:
-        hint = f"Did you mean `{_relative(near[0], report_dir)}`? It exists; otherwise add the file at `{path}`."
+        hint = f"Did you mean {code(_relative(near, report_dir), 100)}? It exists; otherwise add the file at {code(path, 100)}."
     else:
-        hint = f"Add the file at `{path}` (commit it) or fix the link."
-    out.append(make("RB020", q, line, f"The image {where} is not in the repository (looked for `{path}`)", hint))
+        hint = f"Add the file at {code(path, 100)} (commit it) or fix the link."
+    out.append(
+        make(
+            "RB020",
+            q,
+            line,
+            f"The image {where} is not in the repository (looked for {code(path, 100)})",
+            hint,
+        )
+    )
     return out

@@ -26,6 +26,7 @@ class Answer:
     end: int
     cut: str | None
     """`###` or `##` when the part was cut short at that marker, else None."""
+    cut_at: int | None
     part: int
     """Index of the `Answer:` part it came from (0 = the first text after the first `Answer:`)."""
 
@@ -84,23 +85,23 @@ def split_answers(text: str, rules: RuleSet) -> tuple[list[Answer], int]:
         cut2 = body.find("##", s, end)
         if cut2 != -1:
             end, cut = cut2, "##"
-        kept.append(_answer(body, s, end, cut, idx - 1))
+        kept.append(_answer(body, s, end, cut, idx - 1, end))
     if not parts:
         # `per_question[-1]` on an empty list: the 2025+ script dies with IndexError.
         raise IndexError("list index out of range")
     s, e = parts[-1]
-    kept.append(_answer(body, s, e, None, len(parts) - 1 + first_index - 1))
+    kept.append(_answer(body, s, e, None, len(parts) - 1 + first_index - 1, None))
     if rules.official.drop_preamble == "slice":
         kept = kept[1:]
     return kept, skip
 
 
-def _answer(body: str, s: int, e: int, cut: str | None, part: int) -> Answer:
+def _answer(body: str, s: int, e: int, cut: str | None, part: int, cut_at: int | None) -> Answer:
     while s < e and body[s] == "\n":
         s += 1
     while e > s and body[e - 1] == "\n":
         e -= 1
-    return Answer(body[s:e], s, e, cut, part)
+    return Answer(body[s:e], s, e, cut, cut_at, part)
 
 
 def count(answer: str) -> tuple[int, int]:

@@ -160,14 +160,21 @@ def _scan(lines: tuple[str, ...], start: int) -> tuple[tuple[Heading, ...], froz
 
 
 def _questions(lines: tuple[str, ...], headings: tuple[Heading, ...]) -> tuple[Question, ...]:
+    """A question runs to the next question heading or the next section (`#`/`##`) heading; headings of
+    level 3 and deeper inside it (students' sub-headings) belong to its answer."""
     out: list[Question] = []
     for idx, h in enumerate(headings):
         m = _QUESTION.match(h.title)
         if not m or h.level < 2:
             continue
-        end = headings[idx + 1].line - 1 if idx + 1 < len(headings) else len(lines)
+        nxt = next((n for n in headings[idx + 1 :] if n.level <= 2 or _QUESTION.match(n.title)), None)
+        end = nxt.line - 1 if nxt is not None else len(lines)
         out.append(_question(lines, int(m.group(1)), h.line, end))
     return tuple(out)
+
+
+def is_question_heading(h: Heading) -> bool:
+    return h.level >= 2 and _QUESTION.match(h.title) is not None
 
 
 def _question(lines: tuple[str, ...], number: int, heading_line: int, end: int) -> Question:
@@ -229,7 +236,9 @@ def _question(lines: tuple[str, ...], number: int, heading_line: int, end: int) 
         answer_lines[0] = answer_lines[0].split(_ANSWER_MARK, 1)[1]
     answer = "\n".join(answer_lines).strip()
     placeholders = tuple(
-        answer_start + k for k, line in enumerate(answer_lines) if "fill here" in line and _PLACEHOLDER.search(line)
+        answer_start + k
+        for k, line in enumerate(answer_lines)
+        if "fill here" in line and _PLACEHOLDER.search(line)
     )
     return Question(
         number=number,

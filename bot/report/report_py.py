@@ -57,7 +57,11 @@ def _constraint(node: ast.AST, where: str) -> tuple[Range | None, Range | None]:
             words, images = w or words, i or images
         return words, images
     if fn in _LENGTH or fn in _IMAGES:
-        lo_key, hi_key = ("min_images", "max_images") if fn in _IMAGES and "min_images" in kw else ("min_length", "max_length")
+        lo_key, hi_key = (
+            ("min_images", "max_images")
+            if fn in _IMAGES and "min_images" in kw
+            else ("min_length", "max_length")
+        )
         if lo_key not in kw or hi_key not in kw:
             raise RuleSetError(f"{where}: expected {lo_key}= and {hi_key}= in {fn}(...)")
         r = Range(_int(kw[lo_key], f"{where}.{lo_key}"), _int(kw[hi_key], f"{where}.{hi_key}"))
@@ -68,16 +72,26 @@ def _constraint(node: ast.AST, where: str) -> tuple[Range | None, Range | None]:
 def _table(fn: ast.FunctionDef, source: str) -> list[tuple[Range | None, Range | None]]:
     for node in ast.walk(fn):
         value = node.value if isinstance(node, ast.Assign) else None
-        if isinstance(value, ast.Dict) and value.keys and all(
-            isinstance(k, ast.Constant) and str(k.value).startswith("question_") for k in value.keys
+        if (
+            isinstance(value, ast.Dict)
+            and value.keys
+            and all(isinstance(k, ast.Constant) and str(k.value).startswith("question_") for k in value.keys)
         ):
-            return [_constraint(v, f"{source}: {k.value}") for k, v in zip(value.keys, value.values, strict=True)]  # type: ignore[union-attr]
-        if isinstance(value, ast.List) and value.elts and all(
-            _name(e) in _NONE or (isinstance(e, ast.Call) and _name(e.func) in ({"partial"} | _LENGTH | _IMAGES | _MULTI))
-            for e in value.elts
+            keys = [str(k.value) for k in value.keys if isinstance(k, ast.Constant)]
+            return [_constraint(v, f"{source}: {k}") for k, v in zip(keys, value.values, strict=True)]
+        if (
+            isinstance(value, ast.List)
+            and value.elts
+            and all(
+                _name(e) in _NONE
+                or (isinstance(e, ast.Call) and _name(e.func) in ({"partial"} | _LENGTH | _IMAGES | _MULTI))
+                for e in value.elts
+            )
         ):
             return [_constraint(e, f"{source}: question {i}") for i, e in enumerate(value.elts, 1)]
-    raise RuleSetError(f"{source}: check(): expected a constraint table (a dict of question_N or a list of constraints)")
+    raise RuleSetError(
+        f"{source}: check(): expected a constraint table (a dict of question_N or a list of constraints)"
+    )
 
 
 def _quirks(fn: ast.FunctionDef, n: int) -> Official:
@@ -97,7 +111,11 @@ def _quirks(fn: ast.FunctionDef, n: int) -> Official:
                 skip = node.value.slice.lower.value
             elif target == "answers":
                 drop = "slice"
-        if isinstance(node, ast.Assign) and _name(node.targets[0]) == "msg" and isinstance(node.value, ast.Constant):
+        if (
+            isinstance(node, ast.Assign)
+            and _name(node.targets[0]) == "msg"
+            and isinstance(node.value, ast.Constant)
+        ):
             error = str(node.value.value)
     return Official(skip, drop, error or f"Number of answers are different from the expected {n}.")  # type: ignore[arg-type]
 
