@@ -26,10 +26,18 @@ class FileIndex:
     exact: frozenset[str]
     lower: dict[str, str]
 
+    by_name: dict[str, dict[str, str]]
+    """folder -> {lower-case file name -> path}; the key "" holds every file (first path wins)."""
+
     @classmethod
     def of(cls, files: Iterable[str]) -> FileIndex:
         exact = frozenset(f.replace("\\", "/").lstrip("/") for f in files)
-        return cls(exact, {f.lower(): f for f in sorted(exact)})
+        by_name: dict[str, dict[str, str]] = {"": {}}
+        for f in sorted(exact):
+            folder, name = posixpath.split(f)
+            by_name.setdefault(folder, {}).setdefault(name.lower(), f)
+            by_name[""].setdefault(name.lower(), f)
+        return cls(exact, {f.lower(): f for f in sorted(exact)}, by_name)
 
 
 @dataclass(frozen=True)
@@ -40,14 +48,16 @@ class ImageLink:
 
 def links(report: Report) -> list[ImageLink]:
     """Markdown and HTML image links outside code fences, in order."""
-    out: list[ImageLink] = []
-    for i, line in enumerate(report.lines):
-        if ("![" not in line and "<img" not in line.lower()) or (i + 1) in report.code_lines:
-            continue
-        for m in _MD_IMAGE.finditer(line):
-            out.append(ImageLink(m.group(1), i + 1))
-        for m in _HTML_IMAGE.finditer(line):
-            out.append(ImageLink(m.group(1), i + 1))
+    found: list[tuple[int, str]] = []
+    text = report.text
+    if "![" in text:
+        found += [(m.start(), m.group(1)) for m in _MD_IMAGE.finditer(text)]
+    found += [(m.start(), m.group(1)) for m in _HTML_IMAGE.finditer(text)]
+    out = []
+    for pos, target in sorted(found):
+        line = report.line_of_offset(pos)
+        if line not in report.code_lines:
+            out.append(ImageLink(target, line))
     return out
 
 
@@ -61,11 +71,7 @@ def resolve(target: str, report_dir: str) -> str:
 def _closest(path: str, files: FileIndex) -> str | None:
     """The existing file the link most likely meant: by file name, preferring the link's own folder."""
     folder, name = posixpath.split(path)
-    same = [f for f in files.exact if posixpath.dirname(f) == folder]
-    for pool in (same, sorted(files.exact)):
-        names: dict[str, str] = {}
-        for f in sorted(pool):
-            names.setdefault(posixpath.basename(f).lower(), f)
+    for names in (files.by_name.get(folder, {}), files.by_name[""]):
         near = difflib.get_close_matches(name.lower(), list(names), n=1, cutoff=0.75)
         if near:
             return names[near[0]]

@@ -7,29 +7,33 @@ millisecond on the largest report. Line numbers are 1-based and refer to the fil
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import NamedTuple
 
 BOM = "\ufeff"
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+_CANDIDATE = re.compile(r"\n {0,3}[#`~]")
+_MARKS = re.compile(
+    r"\n {0,3}(?:(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)|(?P<hashes>#{1,6})(?:[ \t]+(?P<title>[^\n]*?))?[ \t]*#*[ \t]*)$",
+    re.M,
+)
 _QUESTION = re.compile(r"^question\s*(\d+)\b", re.IGNORECASE)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _PLACEHOLDER = re.compile(r"-{3}\s*question\s*(\d+)\s*fill\s*here\s*-{3}", re.IGNORECASE)
 _LENGTH = re.compile(r"(?:recommended\s+)?answer\s+length\s*:\s*(\d+)\s*-\s*(\d+)", re.IGNORECASE)
+_BOLD = re.compile(r"^[ \t]*>[ \t]*(\*\*[^\n]*)$", re.M)
+_QUOTE_LINE = re.compile(r"\n[ \t]{0,3}>")
 _CHECKBOX = re.compile(r"^\s*[*+-]\s+\[([ xX])\]\s+(.*)$")
 _ANSWER_MARK = "Answer:"
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """Lines `start`..`end` inclusive, 1-based; `end == start - 1` means empty."""
 
     start: int
     end: int
-
-    def __contains__(self, line: object) -> bool:
-        return isinstance(line, int) and self.start <= line <= self.end
 
 
 @dataclass(frozen=True)
@@ -79,13 +83,15 @@ class Report:
     checklist: tuple[ChecklistItem, ...]
     code_lines: frozenset[int] = frozenset()
     """1-based lines inside fenced code blocks."""
+    line_starts: list[int] = field(default_factory=list)
+    """Offset of the first character of each line."""
 
     def find(self, number: int) -> list[Question]:
         return [q for q in self.questions if q.number == number]
 
     def line_of_offset(self, offset: int) -> int:
         """1-based line of a character offset into `text`."""
-        return self.text.count("\n", 0, offset) + 1
+        return bisect.bisect_right(self.line_starts, offset)
 
 
 def normalise(raw: str) -> tuple[str, bool, bool]:
@@ -103,7 +109,8 @@ def parse(raw: str) -> Report:
     text, bom, crlf = normalise(raw)
     lines = tuple(text.split("\n"))
     front_matter, body_start = _front_matter(lines)
-    headings, code_lines = _scan(lines, body_start)
+    starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))  # C speed: runs every check
+    headings, code_lines = _scan(text, starts, body_start)
     return Report(
         text=text,
         lines=lines,
@@ -111,9 +118,10 @@ def parse(raw: str) -> Report:
         crlf=crlf,
         front_matter=front_matter,
         headings=headings,
-        questions=_questions(lines, headings),
+        questions=_questions(text, starts, lines, headings),
         checklist=_checklist(lines, headings),
         code_lines=code_lines,
+        line_starts=starts,
     )
 
 
@@ -126,50 +134,58 @@ def _front_matter(lines: tuple[str, ...]) -> tuple[str | None, int]:
     return None, 0
 
 
-def _scan(lines: tuple[str, ...], start: int) -> tuple[tuple[Heading, ...], frozenset[int]]:
-    """Headings, and the 1-based lines inside fenced code blocks (fence lines included)."""
+def _scan(text: str, starts: list[int], body: int) -> tuple[tuple[Heading, ...], frozenset[int]]:
+    """Headings, and the 1-based lines inside fenced code blocks (fence lines included), from line index
+    `body` on. One regular expression over the whole text: only heading and fence lines reach Python."""
     out: list[Heading] = []
     code: set[int] = set()
     fence: str | None = None
-    for i in range(start, len(lines)):
-        line = lines[i]
-        if "`" in line or "~" in line:
-            m = _FENCE.match(line)
-            if m:
-                mark = m.group(1)
-                rest = line.strip()[len(mark) :]
-                if fence is None and not (mark[0] == "`" and "`" in rest):
-                    fence = mark
-                    code.add(i + 1)
-                    continue
-                if fence is not None and mark[0] == fence[0] and len(mark) >= len(fence) and not rest.strip():
-                    fence = None
-                    code.add(i + 1)
-                    continue
-        if "#" in line:
-            h = _HEADING.match(line)
-            # A `### Question N` heading counts even inside a code block: an unclosed fence in an answer must
-            # not swallow the rest of the template (the official script does not know fences either).
-            if h and (fence is None or (len(h.group(1)) == 3 and _QUESTION.match(h.group(2) or ""))):
+    opened = 0
+    # Each match starts at the newline before its line (a leading one is added for the first line), so the
+    # engine jumps from newline to newline instead of trying every character.
+    padded = "\n" + text
+    for candidate in _CANDIDATE.finditer(padded, starts[body] if body < len(starts) else len(padded)):
+        m = _MARKS.match(padded, candidate.start())
+        if m is None:
+            continue
+        line = bisect.bisect_right(starts, m.start())
+        mark = m.group("fence")
+        if mark is not None:
+            info = m.group("info")
+            if fence is None and not (mark[0] == "`" and "`" in info):
+                fence, opened = mark, line
+            elif fence is not None and mark[0] == fence[0] and len(mark) >= len(fence) and not info.strip():
+                code.update(range(opened, line + 1))
                 fence = None
-                out.append(Heading(len(h.group(1)), (h.group(2) or "").strip(), i + 1))
-                continue
+            continue
+        hashes, title = m.group("hashes"), (m.group("title") or "").strip()
+        # A `### Question N` heading counts even inside a code block: an unclosed fence in an answer must
+        # not swallow the rest of the template (the official script does not know fences either).
         if fence is not None:
-            code.add(i + 1)
+            if len(hashes) != 3 or not _QUESTION.match(title):
+                continue
+            code.update(range(opened, line))
+            fence = None
+        out.append(Heading(len(hashes), title, line))
+    if fence is not None:
+        code.update(range(opened, len(starts) + 1))
     return tuple(out), frozenset(code)
 
 
-def _questions(lines: tuple[str, ...], headings: tuple[Heading, ...]) -> tuple[Question, ...]:
+def _questions(
+    text: str, starts: list[int], lines: tuple[str, ...], headings: tuple[Heading, ...]
+) -> tuple[Question, ...]:
     """A question runs to the next question heading or the next section (`#`/`##`) heading; headings of
     level 3 and deeper inside it (students' sub-headings) belong to its answer."""
     out: list[Question] = []
+    quotes = frozenset(bisect.bisect_right(starts, m.start()) for m in _QUOTE_LINE.finditer("\n" + text))
     for idx, h in enumerate(headings):
         m = _QUESTION.match(h.title)
         if not m or h.level < 2:
             continue
         nxt = next((n for n in headings[idx + 1 :] if n.level <= 2 or _QUESTION.match(n.title)), None)
         end = nxt.line - 1 if nxt is not None else len(lines)
-        out.append(_question(lines, int(m.group(1)), h.line, end))
+        out.append(_question(lines, quotes, int(m.group(1)), h.line, end))
     return tuple(out)
 
 
@@ -177,47 +193,50 @@ def is_question_heading(h: Heading) -> bool:
     return h.level >= 2 and _QUESTION.match(h.title) is not None
 
 
-def _question(lines: tuple[str, ...], number: int, heading_line: int, end: int) -> Question:
-    """Read one question: lines heading_line+1..end (1-based, inclusive)."""
+def _question(
+    lines: tuple[str, ...], quotes: frozenset[int], number: int, heading_line: int, end: int
+) -> Question:
+    """Read one question: lines heading_line+1..end (1-based, inclusive). `quotes` holds the 1-based numbers
+    of every line starting with `>`."""
     i = heading_line  # 0-based index of the line after the heading
     while i < end and not lines[i].strip():
         i += 1
+    prompt_start = i + 1 if (i + 1) in quotes else None
+    last_quote = i
+    marker_line: int | None = None
+    # The quoted block: quote lines, also across blank lines up to the `Answer:` line (the 2026 template's
+    # question 3 has a blank line inside its quote).
+    while i < end:
+        if (i + 1) in quotes:
+            last_quote = i
+            if marker_line is None and _ANSWER_MARK in lines[i]:
+                marker_line = i + 1
+            i += 1
+            continue
+        if marker_line is not None or lines[i].strip():
+            break
+        j = i
+        while j < end and not lines[j].strip():
+            j += 1
+        if j >= end or (j + 1) not in quotes:
+            break
+        i = j
     prompt_parts: list[str] = []
     recommended: tuple[int, int] | None = None
-    marker_line: int | None = None
     quoted: list[str] = []
-    prompt_start = i + 1 if i < end and lines[i].lstrip().startswith(">") else None
-    last_quote = i
-    # The quoted block may contain blank lines between quote paragraphs (the 2026 template's question 3 does).
-    while i < end:
-        line = lines[i]
-        stripped = line.lstrip()
-        if not stripped.startswith(">"):
-            if not stripped:
-                j = i
-                while j < end and not lines[j].strip():
-                    j += 1
-                if j < end and lines[j].lstrip().startswith(">") and marker_line is None:
-                    i = j
-                    continue
-            break
-        content = stripped[1:].strip()
-        last_quote = i
+    if prompt_start is not None:
+        stop = (marker_line - 1) if marker_line is not None else last_quote + 1
+        block = "\n".join(lines[prompt_start - 1 : stop])
+        prompt_parts = [p.strip().strip("*").strip() for p in _BOLD.findall(block)]
+        lm = _LENGTH.search(block) if "ength" in block else None
+        if lm:
+            recommended = (int(lm.group(1)), int(lm.group(2)))
         if marker_line is not None:
-            quoted.append(content)
-        elif _ANSWER_MARK in content:
-            marker_line = i + 1
-            rest = content.split(_ANSWER_MARK, 1)[1].strip()
-            if rest:
-                quoted.append(rest)
-        else:
-            if content.startswith("**"):
-                prompt_parts.append(content.strip("*").strip())
-            if recommended is None:
-                lm = _LENGTH.search(content)
-                if lm:
-                    recommended = (int(lm.group(1)), int(lm.group(2)))
-        i += 1
+            rest = lines[marker_line - 1].split(_ANSWER_MARK, 1)[1].strip()
+            after = [
+                lines[k].lstrip()[1:].strip() for k in range(marker_line, last_quote + 1) if (k + 1) in quotes
+            ]
+            quoted = [rest, *after]
     prompt_span = Span(prompt_start, last_quote + 1) if prompt_start is not None else None
     answer_start = (last_quote + 2) if prompt_start is not None else heading_line + 1
     if marker_line is None:
@@ -235,11 +254,11 @@ def _question(lines: tuple[str, ...], number: int, heading_line: int, end: int) 
     if answer_lines and marker_line == answer_start:
         answer_lines[0] = answer_lines[0].split(_ANSWER_MARK, 1)[1]
     answer = "\n".join(answer_lines).strip()
-    placeholders = tuple(
-        answer_start + k
-        for k, line in enumerate(answer_lines)
-        if "fill here" in line and _PLACEHOLDER.search(line)
-    )
+    placeholders: tuple[int, ...] = ()
+    if "fill here" in answer:
+        placeholders = tuple(
+            answer_start + k for k, line in enumerate(answer_lines) if _PLACEHOLDER.search(line)
+        )
     return Question(
         number=number,
         heading_line=heading_line,

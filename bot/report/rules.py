@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -227,8 +228,12 @@ def detect_year(report_text: str) -> tuple[RuleSet, str]:
     return builtin("dtu-mlops-2025"), "31 questions with the 2025 wording"
 
 
-def _words(text: str) -> list[str]:
-    return "".join(c.lower() if c.isalnum() else " " for c in text).split()
+_WORD = re.compile(r"[^\W_]+")
+
+
+@cache
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.lower()))
 
 
 def _similar(a: str, b: str) -> bool:
