@@ -1,0 +1,547 @@
+"""Slash commands in issue and pull-request comments, and who may run them. Pure: no I/O.
+
+Grammar
+-------
+A *command line* is a line of the comment whose text starts with ``/report`` (any case), followed by the
+end of the line, whitespace, or sentence punctuation (``/report.``, ``/report?``) — ``/reporting``,
+``/report-bot`` and ``/report/html`` are not commands. Up to 3 leading spaces are allowed, as in
+Markdown; a tab or 4+ spaces make an indented code block, so such a line is never a command. Leading
+non-breaking or other Unicode spaces do not count as indentation (Markdown renders them as text).
+
+A line is not a command line when it is:
+
+* quoted (``> /report html``: someone quoting, e.g. GitHub's "Quote reply");
+* inside a fenced code block (```` ``` ```` or ``~~~``, including ``suggestion`` blocks of PR reviews,
+  fences opened by a list item such as ``- ```sh``, and unclosed fences, which run to the end);
+* inside an indented code block, or an HTML ``<pre>``/``<script>``/``<style>``/``<textarea>`` block;
+* inside an HTML comment (``<!-- /report html -->``, also across lines). A comment that starts at the
+  beginning of a line runs to the next ``-->``; one that starts later in a line only counts when its
+  ``-->`` comes before the next blank line (otherwise Markdown shows it as text). Commented text on a
+  command line is dropped (``/report html <!-- why -->`` is ``html``).
+
+Block structure is followed closely enough for comments people write (a test checks that no
+command ever comes from what CommonMark renders as code), not exactly. Lines are otherwise taken as
+written, so a line right under a quote or a paragraph (which Markdown
+would join to it) is still a command: the person typed it unquoted at the start of a line. A list item
+(``- /report html``) is not. The *first* command line decides; every later one is returned in
+``Parsed.ignored`` (its raw text) so the reply can say it was ignored.
+
+Commands: ``/report help``, ``/report check [REF]``, ``/report html [REF]``; ``/report`` alone is help.
+Any other word gives ``Unknown(word, suggestion)``: a synonym (render/page/preview/build → html,
+lint/verify/status/validate → check, usage/commands/? → help), a unique prefix (``/report ht`` → html, while
+``/report h`` is ambiguous), or the closest command by ``difflib``, else ``help``.
+``Unknown.word`` is the word as typed (trailing punctuation dropped), cut to 40 characters: it is
+student text, quote it with ``quote_command`` before replying.
+
+Leniency (a human obviously meant the command) and strictness (it could be a REF):
+
+* Windows (``\\r\\n``) and old Mac (``\\r``) line endings and a leading BOM are accepted; line numbers
+  are 1-based lines of the body without the BOM.
+* Case: ``/Report HTML`` is ``html``. A REF keeps its case (git refs are case-sensitive).
+* Whitespace between words may be spaces, tabs or Unicode spaces (NBSP...); zero-width characters
+  (ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft hyphen) are removed, so a command copied from one of our
+  quotes (which put a ZWJ after ``@``) still parses.
+* The command word may carry decoration and punctuation: ``/report html!``, ``/report html.``,
+  ``/report **html**``, or ``check`` in backticks.
+* Words that cannot be meant as a REF are dropped anywhere after ``/report``: politeness
+  (please, pls, plz, thanks, thank, you, thx, ty — so a branch with one of those names must be given as
+  ``heads/NAME``), emoji and other symbols, ``:shortcodes:``, and lone ``.``/``?``/``!``/``...``/smileys.
+* ``help`` ignores anything after it (the answer would be the help anyway).
+* ``check`` and ``html`` take at most one REF; more words are ``Invalid`` with a one-line reason.
+  From the REF one pair of surrounding backticks or quotes is removed, and one trailing ``.``, ``?``,
+  ``:`` or ``...`` (never valid at the end of a ref). Anything else is kept and validated as a git ref
+  name: ``main!`` or ``main,`` are (valid, strange) refs, ``../etc`` is ``Invalid``.
+
+REF validation follows ``git check-ref-format --allow-onelevel`` (no ``..``, no ASCII control
+characters, space, ``~^:?*[\\``, no ``@{``, not ``@`` alone, no leading/trailing/double ``/``, no
+component starting with ``.`` or ending with ``.lock``, no trailing ``.``) plus: at most 255 characters,
+no leading ``-`` (git refuses such branch names), and no Unicode control or format characters (bidi
+overrides could disguise a ref).
+
+Permissions
+-----------
+``permission_allows`` compares GitHub's collaborator levels in ``PERMISSION_ORDER``. The team-API aliases
+``pull`` and ``push`` mean read and write. Anything else (a custom role name, a typo, a non-string) is
+denied. ``effective_permission`` picks the higher known level of the collaborator-permission API's
+``permission`` (legacy: admin/write/read/none) and ``role_name`` (may be triage, maintain or a custom
+role), so a triager is not mistaken for a reader and a custom role falls back to its base permission.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = [
+    "HELP_COMMANDS",
+    "PERMISSION_ORDER",
+    "Command",
+    "Invalid",
+    "Parsed",
+    "Unknown",
+    "effective_permission",
+    "is_bot_sender",
+    "parse_comment",
+    "permission_allows",
+    "quote_command",
+    "validate_ref",
+]
+
+CommandName = Literal["help", "check", "html"]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: CommandName
+    ref: str | None
+    line: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    word: str
+    suggestion: str
+    line: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    reason: str
+    line: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    first: Command | Unknown | Invalid | None
+    ignored: tuple[str, ...]  # raw text of later command lines
+
+
+HELP_COMMANDS = (
+    "- `/report check [ref]` — check the report and reply with the verdict; `ref` is a branch, tag or "
+    "commit SHA (default: this pull request's head, or the default branch).\n"
+    "- `/report html [ref]` — render the report as a web page and reply with a private link; same `ref`.\n"
+    "- `/report help` — show this list.\n"
+)
+
+_COMMANDS: tuple[CommandName, ...] = ("help", "check", "html")
+_SYNONYMS: dict[str, CommandName] = {
+    **dict.fromkeys(("render", "page", "preview", "build"), "html"),
+    **dict.fromkeys(("lint", "verify", "status", "validate"), "check"),
+    **dict.fromkeys(("usage", "commands", "?"), "help"),
+}
+_FILLERS = frozenset({"please", "pls", "plz", "thanks", "thank", "you", "thx", "ty"})
+_DECORATIONS = frozenset({".", "?", "!", "...", "…", ":)", ":-)", ";)", ":(", ":d", ":p", "<3"})
+_SHORTCODE = re.compile(r":[a-z0-9_+-]+:", re.IGNORECASE)
+_SENTENCE_PUNCT = ".!?,;:…"
+_WORD_DECOR = "`*_\"'()[]"
+_WORD_MAX = 40
+_QUOTE_MAX = 100
+_REF_MAX = 255
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_PREFIX = "/report"
+_LIST_MARKER = re.compile(r"[-+*]|\d{1,9}[.)]")
+_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})(.*)")
+_FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})[ \t]*$")
+_RAW_HTML_OPEN = re.compile(r"<(?:pre|script|style|textarea)(?:[ \t>]|$)", re.IGNORECASE)
+_RAW_HTML_CLOSE = re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Finding command lines
+
+
+@dataclass(frozen=True)
+class _Fence:
+    char: str
+    length: int
+    content_col: int | None  # set when the fence opened in a list item: a less indented line ends it
+
+
+def _indent(line: str, start: int = 0, col: int = 0) -> tuple[int, int]:
+    """Skip spaces and tabs (tab stops of 4) from `start`; return (index, column) of what follows."""
+    i = start
+    while i < len(line) and line[i] in " \t":
+        col = col + 4 - col % 4 if line[i] == "\t" else col + 1
+        i += 1
+    return i, col
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip(" \t")
+
+
+def _fence_open(line: str, idx: int, col: int) -> _Fence | None:
+    """A fence opening at `idx` (indent <= 3 already checked), directly or after list markers."""
+    content_col: int | None = None
+    while True:
+        marker = _LIST_MARKER.match(line, idx)
+        if not marker:
+            break
+        end = marker.end()
+        marker_col = col + (end - idx)
+        nxt, nxt_col = _indent(line, end, marker_col)
+        if nxt == end or nxt >= len(line) or nxt_col - marker_col > 4:
+            return None  # not a list item, an empty one, or one starting with indented code
+        idx, col, content_col = nxt, nxt_col, nxt_col
+    match = _FENCE_OPEN.match(line, idx)
+    if not match:
+        return None
+    fence = match.group(1)
+    if fence[0] == "`" and "`" in match.group(2):
+        return None  # an info string with a backtick: inline code, not a fence
+    return _Fence(fence[0], len(fence), content_col)
+
+
+def _fence_closes(fence: _Fence, line: str) -> bool:
+    idx, col = _indent(line)
+    base = fence.content_col or 0
+    if not base <= col <= base + 3:
+        return False
+    match = _FENCE_CLOSE.match(line, idx)
+    if match is None:
+        return False
+    return match.group(1)[0] == fence.char and len(match.group(1)) >= fence.length
+
+
+def _mask_code_spans(text: str) -> str:
+    """Blank out inline code spans on one line (same length), so `<!--` inside them is not a comment."""
+    out = list(text)
+    pos = 0
+    while True:
+        opening = _BACKTICKS.search(text, pos)
+        if not opening:
+            return "".join(out)
+        closing = _BACKTICKS.search(text, opening.end())
+        while closing and len(closing.group()) != len(opening.group()):
+            closing = _BACKTICKS.search(text, closing.end())
+        if not closing:
+            pos = opening.end()
+            continue
+        out[opening.start() : closing.end()] = " " * (closing.end() - opening.start())
+        pos = closing.end()
+
+
+class _Scanner:
+    """Walks the lines once, tracking code blocks, raw HTML blocks and HTML comments."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        n = len(lines)
+        # For each line: the first line at or after it that contains `-->`, and the first blank line.
+        self.next_close = [n] * (n + 1)
+        self.next_blank = [n] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            self.next_close[i] = i if "-->" in lines[i] else self.next_close[i + 1]
+            self.next_blank[i] = i if _is_blank(lines[i]) else self.next_blank[i + 1]
+        self.fence: _Fence | None = None
+        self.raw_html = False
+        self.comment_end: tuple[int, int] | None = None  # (line, column just after `-->`)
+        self.in_paragraph = False
+
+    def _scan_comments(self, i: int, start: int, at_line_start: bool) -> None:
+        """Look for `<!--` in line i from `start`; set comment_end when one opens and is not closed here."""
+        line = self.lines[i]
+        if "<!--" not in line[start:]:
+            return
+        masked = _mask_code_spans(line)
+        pos = start
+        block = at_line_start
+        while (opener := masked.find("<!--", pos)) != -1:
+            # An HTML block comment's end may overlap its opener (`<!-->`); an inline one may not.
+            close = line.find("-->", opener + (2 if block else 4))
+            if close != -1:
+                pos = close + 3
+            else:
+                j = self.next_close[i + 1]
+                if block or j < self.next_blank[i + 1]:
+                    self.comment_end = (j, self.lines[j].find("-->") + 3 if j < len(self.lines) else 0)
+                    return
+                pos = opener + 4  # an inline comment that never closes is shown as text
+            block = False
+
+    def candidates(self) -> Iterator[tuple[int, str]]:
+        """Yield (0-based index, text after the leading whitespace) of lines that may hold a command."""
+        for i, line in enumerate(self.lines):
+            if self.comment_end is not None:
+                end_line, end_col = self.comment_end
+                if i < end_line:
+                    continue
+                self.comment_end = None
+                self.in_paragraph = False
+                self._scan_comments(i, end_col, at_line_start=False)
+                continue
+            if self.fence is not None:
+                fence = self.fence
+                col = _indent(line)[1]
+                ended_by_dedent = (
+                    fence.content_col is not None and not _is_blank(line) and col < fence.content_col
+                )
+                if not ended_by_dedent:
+                    if _fence_closes(fence, line):
+                        self.fence = None
+                        self.in_paragraph = False
+                    continue
+                self.fence = None
+            if self.raw_html:
+                if _RAW_HTML_CLOSE.search(line):
+                    self.raw_html = False
+                    self.in_paragraph = False
+                continue
+            yield from self._normal_line(i, line)
+
+    def _normal_line(self, i: int, line: str) -> Iterator[tuple[int, str]]:
+        if _is_blank(line):
+            self.in_paragraph = False
+            return
+        idx, col = _indent(line)
+        if col > 3:
+            if self.in_paragraph:  # a paragraph continuation line, not code: comments count
+                self._scan_comments(i, idx, at_line_start=False)
+            return
+        rest = line[idx:]
+        if rest.startswith(">"):
+            self.in_paragraph = True  # a lazy continuation may follow; quoted text itself never counts
+            return
+        fence = _fence_open(line, idx, col)
+        if fence is not None:
+            self.fence = fence
+            return
+        if _RAW_HTML_OPEN.match(rest):
+            self.raw_html = not _RAW_HTML_CLOSE.search(line)
+            self.in_paragraph = False
+            return
+        if rest.startswith("<!--"):
+            self.in_paragraph = False
+            self._scan_comments(i, idx, at_line_start=True)
+            return
+        self.in_paragraph = True
+        yield i, rest
+        self._scan_comments(i, idx, at_line_start=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading one command line
+
+
+def _normalise(text: str) -> str:
+    """Zero-width characters removed, every Unicode space (NBSP...) and tab turned into a plain space."""
+    text = text.translate(_ZERO_WIDTH)
+    return "".join(" " if c == "\t" or unicodedata.category(c) == "Zs" else c for c in text)
+
+
+def _after_prefix(text: str) -> str | None:
+    """The text after `/report` when `text` starts with the command prefix as a whole word, else None."""
+    if "/" not in text:
+        return None
+    text = _normalise(text).lstrip(" ")
+    if text[: len(_PREFIX)].lower() != _PREFIX:
+        return None
+    rest = text[len(_PREFIX) :]
+    stripped = rest.lstrip(_SENTENCE_PUNCT)
+    if stripped and not stripped[0].isspace():
+        return None
+    return stripped
+
+
+def _is_decoration(word: str) -> bool:
+    if word.lower() in _DECORATIONS or _SHORTCODE.fullmatch(word):
+        return True
+    return all(
+        c == "!" or (not c.isascii() and unicodedata.category(c) in {"So", "Sk", "Mn", "Me", "Cf"})
+        for c in word
+    )
+
+
+def _is_filler(word: str) -> bool:
+    return word.rstrip(_SENTENCE_PUNCT).lower() in _FILLERS
+
+
+def _clean_word(word: str) -> str:
+    return word.strip(_WORD_DECOR).rstrip(_SENTENCE_PUNCT).strip(_WORD_DECOR).lower()
+
+
+def _suggest(word: str) -> str:
+    if word in _SYNONYMS:
+        return _SYNONYMS[word]
+    prefixed = [c for c in _COMMANDS if word and c.startswith(word)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(word, [*_COMMANDS, *_SYNONYMS], n=1, cutoff=0.6)
+    if close:
+        return _SYNONYMS.get(close[0], close[0])
+    return "help"
+
+
+def _clean_ref(word: str) -> str:
+    if word.endswith("..."):
+        word = word[:-3]
+    elif word.endswith((".", "?", ":")):
+        word = word[:-1]
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "`\"'":
+        word = word[1:-1]
+    return word
+
+
+def validate_ref(ref: str) -> str | None:
+    """Why `ref` is not a valid git ref name (one line, no user text in it), or None when it is."""
+    if not ref:
+        return "the ref is empty; give a branch, tag or commit SHA"
+    if len(ref) > _REF_MAX:
+        return f"a ref is at most {_REF_MAX} characters long"
+    for c in ref:
+        if ord(c) < 0x20 or ord(c) == 0x7F or unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp", "Zs", "Cs"}:
+            return "a ref cannot contain spaces, control or invisible characters"
+    for c in "~^:?*[\\":
+        if c in ref:
+            return f"a ref cannot contain '{c}'"
+    for seq in ("..", "@{", "//"):
+        if seq in ref:
+            return f"a ref cannot contain '{seq}'"
+    if ref == "@":
+        return "a ref cannot be '@' alone"
+    if ref.startswith("/") or ref.endswith("/"):
+        return "a ref cannot start or end with '/'"
+    if ref.startswith("-"):
+        return "a ref cannot start with '-'"
+    if ref.endswith("."):
+        return "a ref cannot end with '.'"
+    for part in ref.split("/"):
+        if part.startswith("."):
+            return "no part of a ref (between '/') can start with '.'"
+        if part.endswith(".lock"):
+            return "no part of a ref (between '/') can end with '.lock'"
+    return None
+
+
+def _read_command(after: str, line: int, raw: str) -> Command | Unknown | Invalid:
+    after = _COMMENT.sub(" ", after).split("<!--", 1)[0]
+    words = [w for w in after.split() if not _is_decoration(w)]
+    if not words:
+        return Command("help", None, line, raw)
+    first = words[0]
+    name = _clean_word(first)
+    if name not in _COMMANDS:
+        word = first.rstrip(_SENTENCE_PUNCT) or first
+        if len(word) > _WORD_MAX:
+            word = word[: _WORD_MAX - 1] + "…"
+        return Unknown(word, _suggest(name), line, raw)
+    command: CommandName = "help" if name == "help" else "check" if name == "check" else "html"
+    if command == "help":
+        return Command("help", None, line, raw)
+    args = [w for w in words[1:] if not _is_filler(w)]
+    if not args:
+        return Command(command, None, line, raw)
+    if len(args) > 1:
+        return Invalid(
+            f"`/report {command}` takes at most one ref (a branch, tag or commit SHA), "
+            f"e.g. `/report {command} main`, but {len(args)} words followed it",
+            line,
+            raw,
+        )
+    ref = _clean_ref(args[0])
+    problem = validate_ref(ref)
+    if problem is not None:
+        return Invalid(f"invalid ref: {problem}", line, raw)
+    return Command(command, ref, line, raw)
+
+
+def parse_comment(body: str | None) -> Parsed:
+    """The first slash command of a comment body, and the raw text of any later command lines."""
+    if not body or not isinstance(body, str):
+        return Parsed(None, ())
+    lines = _LINE_BREAK.split(body.removeprefix("\ufeff"))
+    first: Command | Unknown | Invalid | None = None
+    ignored: list[str] = []
+    for index, text in _Scanner(lines).candidates():
+        after = _after_prefix(text)
+        if after is None:
+            continue
+        raw = lines[index].strip()
+        if first is None:
+            first = _read_command(after, index + 1, raw)
+        else:
+            ignored.append(raw)
+    return Parsed(first, tuple(ignored))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Quoting a command back
+
+
+def quote_command(raw: str) -> str:
+    """`raw` as one Markdown quote line holding a code span: no mention, link, HTML or line break can escape.
+
+    Whitespace (including line breaks) becomes single spaces; control, format (bidi, zero-width) and
+    surrogate characters are removed; the text is cut to 100 characters (ending in "…"); a zero-width
+    joiner follows every `@` so even a copy outside the code span cannot mention anyone. The code span
+    uses one more backtick than the longest run inside it.
+    """
+    kept = "".join(c for c in str(raw) if c.isspace() or unicodedata.category(c) not in {"Cc", "Cf", "Cs"})
+    text = " ".join(kept.split())
+    if len(text) > _QUOTE_MAX:
+        text = text[: _QUOTE_MAX - 1] + "…"
+    if not text:
+        return "> *(empty)*"
+    text = text.replace("@", "@\u200d")
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"> {fence}{pad}{text}{pad}{fence}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Permissions
+
+
+PERMISSION_ORDER = ("none", "read", "triage", "write", "maintain", "admin")
+_PERMISSION_ALIASES = {"pull": "read", "push": "write"}
+
+
+def _level(value: object) -> int | None:
+    if not isinstance(value, str):
+        return None
+    name = value.strip().lower()
+    name = _PERMISSION_ALIASES.get(name, name)
+    return PERMISSION_ORDER.index(name) if name in PERMISSION_ORDER else None
+
+
+def permission_allows(actual: str, minimum: Literal["read", "triage", "write"]) -> bool:
+    """Whether GitHub permission `actual` is at least `minimum`. Unknown values of `actual` are denied."""
+    needed = _level(minimum)
+    if needed is None or needed == 0:
+        raise ValueError(f"not a minimum permission: {minimum!r}")
+    have = _level(actual)
+    return have is not None and have >= needed
+
+
+def effective_permission(permission: str | None, role_name: str | None = None) -> str:
+    """The higher known level of the collaborator-permission API's `permission` and `role_name`, or "none"."""
+    levels = [lvl for lvl in (_level(permission), _level(role_name)) if lvl is not None]
+    return PERMISSION_ORDER[max(levels, default=0)]
+
+
+def is_bot_sender(sender: dict[str, Any]) -> bool:
+    """Whether a webhook `sender` is a bot (type "Bot" or login ending in "[bot]").
+
+    A malformed sender (not a dict, or with neither a string login nor a string type) counts as a bot,
+    so the app never answers it.
+    """
+    if not isinstance(sender, dict):
+        return True
+    kind, login = sender.get("type"), sender.get("login")
+    if not isinstance(kind, str) and not isinstance(login, str):
+        return True
+    if isinstance(kind, str) and kind.strip().lower() == "bot":
+        return True
+    return isinstance(login, str) and login.strip().lower().endswith("[bot]")
