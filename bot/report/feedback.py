@@ -171,7 +171,7 @@ def _diagnostics(v: Verdict, budget: int) -> list[str]:
             else:
                 rule = rules.rule(d.question)
                 title = f"Question {d.question}" + (f" · {escape(rule.topic)}" if rule else "")
-            block.append(f"**{title}**")
+            block += ["", f"**{title}**", ""]
         block.append(_diag_line(d))
         size = sum(len(x) + 1 for x in block)
         if used + size > budget:

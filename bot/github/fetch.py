@@ -1,0 +1,172 @@
+"""Reading a repository at a commit: its head, its file list, the report and the files beside it.
+
+Blobs are immutable, so their text is cached by SHA: a config or `report.py` that did not change costs no
+request. Every read is one REST call through githubkit.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from githubkit import GitHub
+from githubkit.exception import GraphQLFailed, RequestFailed
+
+
+class NotFound(Exception):
+    """The ref, file or repository does not exist (or the app cannot see it)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    sha: str
+    files: dict[str, str]
+    """Every file of the commit: path -> blob SHA."""
+    truncated: bool
+
+
+class BlobCache:
+    """Blob SHA -> bytes, bounded (least recently used out)."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+
+    def get(self, sha: str) -> bytes | None:
+        data = self._data.get(sha)
+        if data is not None:
+            self._data.move_to_end(sha)
+        return data
+
+    def put(self, sha: str, data: bytes) -> None:
+        if sha in self._data or len(data) > self.max_bytes // 4:
+            return
+        self._data[sha] = data
+        self._size += len(data)
+        while self._size > self.max_bytes:
+            _, old = self._data.popitem(last=False)
+            self._size -= len(old)
+
+
+def _missing(exc: RequestFailed) -> bool:
+    return exc.response.status_code in (404, 409, 410, 422)
+
+
+_HEAD_QUERY = """
+query ReportHead($owner: String!, $name: String!, $expr: String!, $report: String!, $script: String!%s) {
+  repository(owner: $owner, name: $name) {
+    defaultBranchRef { name }%s
+    head: object(expression: $expr) {
+      ... on Commit {
+        oid
+        report: file(path: $report) { object { ... on Blob { oid text } } }
+        script: file(path: $script) { object { ... on Blob { oid text } } }
+      }
+    }
+    config: object(expression: "HEAD:.github/report-bot.yml") { ... on Blob { oid text } }
+  }
+}
+"""
+_PR_PART = """
+    pullRequest(number: $pr) { state headRefOid files(first: 100) { totalCount nodes { path } } }"""
+
+
+@dataclass(frozen=True)
+class Head:
+    """What one GraphQL request tells about a ref: its commit, the report, the `report.py` beside it and the
+    repository's config on the default branch (texts are None where the file does not exist)."""
+
+    sha: str
+    default_branch: str
+    report: str | None
+    script: str | None
+    config: str | None
+    pr_state: str | None = None
+    pr_files: tuple[str, ...] | None = None
+    """The files a pull request changes (None: more than one page, or not a pull request)."""
+
+
+def _text(node: Any) -> str | None:
+    if not isinstance(node, dict):
+        return None
+    obj = node.get("object", node)
+    if not isinstance(obj, dict):
+        return None
+    text = obj.get("text")
+    return text if isinstance(text, str) else None
+
+
+class RepoReader:
+    def __init__(self, gh: GitHub[Any], owner: str, repo: str, blobs: BlobCache) -> None:
+        self.gh, self.owner, self.repo, self.blobs = gh, owner, repo, blobs
+
+    async def head(self, ref: str, report_path: str, pr: int | None = None) -> Head:
+        """One request: the commit `ref` points at now, the report and `report.py` there, the config on the
+        default branch and, for a pull request, its state and changed files."""
+        script = report_path.rpartition("/")[0] + "/report.py" if "/" in report_path else "report.py"
+        variables: dict[str, Any] = {"owner": self.owner, "name": self.repo, "expr": ref, "report": report_path, "script": script}
+        query = _HEAD_QUERY % (", $pr: Int!", _PR_PART) if pr is not None else _HEAD_QUERY % ("", "")
+        if pr is not None:
+            variables["pr"] = pr
+        try:
+            data = await self.gh.async_graphql(query, variables)
+        except GraphQLFailed as exc:
+            kinds = {e.type for e in exc.response.errors or []}
+            if "NOT_FOUND" in kinds:
+                raise NotFound(f"{self.owner}/{self.repo} is not readable by the app") from None
+            raise
+        repo = data.get("repository") or {}
+        head = repo.get("head")
+        if not isinstance(head, dict) or not head.get("oid"):
+            raise NotFound(f"`{ref}` is not a branch, tag or commit of {self.owner}/{self.repo}")
+        default = (repo.get("defaultBranchRef") or {}).get("name") or "main"
+        state, files = None, None
+        pull = repo.get("pullRequest")
+        if isinstance(pull, dict):
+            state = pull.get("state")
+            page = pull.get("files") or {}
+            nodes = [n.get("path") for n in page.get("nodes") or [] if isinstance(n, dict)]
+            if page.get("totalCount", 0) <= len(nodes):
+                files = tuple(str(n) for n in nodes if n)
+        return Head(
+            head["oid"], default, _text(head.get("report")), _text(head.get("script")), _text(repo.get("config")),
+            state, files,
+        )  # fmt: skip
+
+    async def tree(self, sha: str) -> Snapshot:
+        try:
+            resp = await self.gh.rest.git.async_get_tree(self.owner, self.repo, sha, recursive="1")
+        except RequestFailed as exc:
+            if _missing(exc):
+                raise NotFound(f"commit {sha[:7]} of {self.owner}/{self.repo} has no file tree") from None
+            raise
+        tree = resp.parsed_data
+        files = {e.path: e.sha for e in tree.tree if e.type == "blob" and e.path and e.sha}
+        return Snapshot(sha, files, bool(tree.truncated))
+
+    async def blob(self, sha: str) -> bytes:
+        cached = self.blobs.get(sha)
+        if cached is not None:
+            return cached
+        resp = await self.gh.rest.git.async_get_blob(self.owner, self.repo, sha)
+        blob = resp.parsed_data
+        data = base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content.encode("utf-8")
+        self.blobs.put(sha, data)
+        return data
+
+    async def file_on_default_branch(self, owner: str, repo: str, path: str) -> str | None:
+        """A file's text on a repository's default branch (configs of other repositories), None when absent."""
+        try:
+            resp = await self.gh.rest.repos.async_get_content(owner, repo, path)
+        except RequestFailed as exc:
+            if _missing(exc) or exc.response.status_code == 403:
+                return None
+            raise
+        content = resp.parsed_data
+        if isinstance(content, list) or getattr(content, "type", "") != "file":
+            return None
+        raw = base64.b64decode(getattr(content, "content", "") or "")
+        return raw.decode("utf-8", errors="replace")

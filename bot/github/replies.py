@@ -1,0 +1,212 @@
+"""The bot's replies: the pinned "Report check" issue, the sticky PR comment, check runs, reactions.
+
+One reply per place, edited in place, found again by a stored id and a hidden marker, so that a crash, a
+retry or a redelivery never makes a second one. githubkit's automatic retries are off: a POST is sent once
+per attempt, and before sending it again on a later attempt the reply is looked up by its marker.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from githubkit import GitHub
+from githubkit.exception import GraphQLFailed, RequestFailed
+from githubkit.utils import UNSET
+
+from bot.github.client import GitHubApp
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+ISSUE_MARKER = "<!-- report-bot:report-check -->"
+PR_MARKER = "<!-- report-bot:pr-comment -->"
+CHANGE_MARKER = "<!-- report-bot:change {key} -->"
+CHECK_NAME = "Report check"
+ANNOTATIONS_PER_REQUEST = 50
+MAX_ANNOTATIONS = 500
+SUMMARY_LIMIT = 65_000
+
+_PIN = "mutation($id: ID!) { pinIssue(input: {issueId: $id}) { issue { id } } }"
+
+
+@dataclass
+class Place:
+    """A repository the bot writes to, with its installation's client."""
+
+    app: GitHubApp
+    gh: GitHub[Any]
+    installation_id: int
+    owner: str
+    repo: str
+    store: Store
+    retrying: bool = False
+    """True on a later attempt of a job: look replies up by their marker before creating them."""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+
+def _status(exc: RequestFailed) -> int:
+    return exc.response.status_code
+
+
+async def _find_issue_by_marker(p: Place, marker: str) -> tuple[int, str, str] | None:
+    """(number, node_id, state) of the bot's issue holding `marker`, newest first (one page is enough:
+    the bot opens one such issue per repository)."""
+    resp = await p.gh.rest.issues.async_list_for_repo(p.owner, p.repo, state="all", per_page=100)
+    for issue in cast("list[Any]", resp.parsed_data):
+        if issue.pull_request or not issue.body or marker not in issue.body:
+            continue
+        if issue.user is not None and issue.user.type != "Bot":
+            continue
+        return issue.number, issue.node_id, issue.state
+    return None
+
+
+async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[int, bool, str | None]:
+    """Create or edit the report issue. Returns (number, created, note): note says why pinning failed.
+
+    Editing never reopens an issue that a person closed; a deleted issue is made again.
+    """
+    body = f"{ISSUE_MARKER}\n{body}"
+    stored = p.store.get_reply(p.full_name, "issue", "default")
+    if stored is not None and stored.number is not None:
+        try:
+            async with p.app.write(p.installation_id):
+                await p.gh.rest.issues.async_update(p.owner, p.repo, stored.number, body=body)
+            return stored.number, False, None
+        except RequestFailed as exc:
+            if _status(exc) not in (404, 410):
+                raise
+            log.info("report issue #%s of %s is gone (%s): making a new one", stored.number, p.full_name, _status(exc))
+            p.store.delete_reply(p.full_name, "issue", "default")
+    elif p.retrying or stored is None:
+        found = await _find_issue_by_marker(p, ISSUE_MARKER)
+        if found is not None:
+            number, node_id, _state = found
+            p.store.set_reply(p.full_name, "issue", "default", number, number=number, node_id=node_id)
+            async with p.app.write(p.installation_id):
+                await p.gh.rest.issues.async_update(p.owner, p.repo, number, body=body)
+            return number, False, None
+    async with p.app.write(p.installation_id):
+        created = (await p.gh.rest.issues.async_create(p.owner, p.repo, title=title, body=body)).parsed_data
+    p.store.set_reply(p.full_name, "issue", "default", created.id, number=created.number, node_id=created.node_id)
+    note = await pin_issue(p, created.node_id) if pin else None
+    return created.number, True, note
+
+
+async def pin_issue(p: Place, node_id: str) -> str | None:
+    """Pin with GraphQL `pinIssue`; a failure (three issues pinned already, no permission) is tolerated and
+    returned as a note."""
+    try:
+        async with p.app.write(p.installation_id):
+            await p.gh.async_graphql(_PIN, {"id": node_id})
+    except GraphQLFailed as exc:
+        reason = "; ".join(e.message for e in exc.response.errors or []) or "GitHub refused"
+        log.warning("could not pin the report issue of %s: %s", p.full_name, reason)
+        return f"Could not pin this issue ({reason}). Pin it by hand so that everyone in the group finds it."
+    return None
+
+
+async def comment_on_change(p: Place, number: int, key: str, text: str) -> None:
+    """A new comment in the report issue (edits notify nobody); `key` makes it idempotent across retries."""
+    marker = CHANGE_MARKER.format(key=key)
+    if p.retrying:
+        resp = await p.gh.rest.issues.async_list_comments(p.owner, p.repo, number, per_page=100)
+        if any(c.body and marker in c.body for c in cast("list[Any]", resp.parsed_data)):
+            return
+    async with p.app.write(p.installation_id):
+        await p.gh.rest.issues.async_create_comment(p.owner, p.repo, number, body=f"{marker}\n{text}")
+
+
+async def upsert_pr_comment(p: Place, pr: int, body: str) -> int:
+    """The one sticky comment of a pull request: edited in place, made again if someone deleted it."""
+    body = f"{PR_MARKER}\n{body}"
+    scope = f"pr:{pr}"
+    stored = p.store.get_reply(p.full_name, "pr_comment", scope)
+    if stored is not None:
+        try:
+            async with p.app.write(p.installation_id):
+                await p.gh.rest.issues.async_update_comment(p.owner, p.repo, stored.github_id, body=body)
+            return stored.github_id
+        except RequestFailed as exc:
+            if _status(exc) not in (404, 410):
+                raise
+            p.store.delete_reply(p.full_name, "pr_comment", scope)
+    else:
+        resp = await p.gh.rest.issues.async_list_comments(p.owner, p.repo, pr, per_page=100)
+        mine = next((c for c in cast("list[Any]", resp.parsed_data) if c.body and PR_MARKER in c.body and _is_bot(c.user)), None)
+        if mine is not None:
+            p.store.set_reply(p.full_name, "pr_comment", scope, mine.id, number=pr)
+            async with p.app.write(p.installation_id):
+                await p.gh.rest.issues.async_update_comment(p.owner, p.repo, mine.id, body=body)
+            return mine.id
+    async with p.app.write(p.installation_id):
+        created = (await p.gh.rest.issues.async_create_comment(p.owner, p.repo, pr, body=body)).parsed_data
+    p.store.set_reply(p.full_name, "pr_comment", scope, created.id, number=pr)
+    return created.id
+
+
+def _is_bot(user: Any) -> bool:
+    return user is not None and getattr(user, "type", "") == "Bot"
+
+
+async def check_run(
+    p: Place,
+    sha: str,
+    *,
+    title: str,
+    summary: str,
+    success: bool,
+    annotations: list[dict[str, Any]],
+    details_url: str | None = None,
+) -> int:
+    """Create (or, for the same commit, update) the "Report check" check run, annotations in batches of 50."""
+    scope = f"sha:{sha}"
+    stored = p.store.get_reply(p.full_name, "check_run", scope)
+    run_id = stored.github_id if stored is not None else None
+    if run_id is None and p.retrying:
+        resp = await p.gh.rest.checks.async_list_for_ref(p.owner, p.repo, sha, check_name=CHECK_NAME)
+        mine = next((r for r in resp.parsed_data.check_runs if r.app and r.app.id == p.app.app_id), None)
+        run_id = mine.id if mine else None
+    notes = annotations[:MAX_ANNOTATIONS]
+    batches = [notes[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(notes), ANNOTATIONS_PER_REQUEST)] or [[]]
+    output: dict[str, Any] = {"title": title[:1000], "summary": summary[:SUMMARY_LIMIT], "annotations": batches[0]}
+    url = details_url if details_url else UNSET
+    conclusion: Literal["success", "failure"] = "success" if success else "failure"
+    async with p.app.write(p.installation_id):
+        if run_id is None:
+            created = await p.gh.rest.checks.async_create(
+                p.owner, p.repo, name=CHECK_NAME, head_sha=sha, status="completed", conclusion=conclusion,
+                output=cast(Any, output), details_url=url,
+            )  # fmt: skip
+            run_id = created.parsed_data.id
+        else:
+            await p.gh.rest.checks.async_update(
+                p.owner, p.repo, run_id, status="completed", conclusion=conclusion, output=cast(Any, output), details_url=url
+            )
+    p.store.set_reply(p.full_name, "check_run", scope, run_id)
+    for batch in batches[1:]:
+        async with p.app.write(p.installation_id):
+            more = {"title": output["title"], "summary": output["summary"], "annotations": batch}
+            await p.gh.rest.checks.async_update(p.owner, p.repo, run_id, data={"output": more})  # type: ignore[call-overload]
+    return run_id
+
+
+async def set_details_url(p: Place, run_id: int, url: str) -> None:
+    async with p.app.write(p.installation_id):
+        await p.gh.rest.checks.async_update(p.owner, p.repo, run_id, details_url=url)
+
+
+async def react(p: Place, comment_id: int, content: str) -> None:
+    """A reaction on an issue comment (GitHub answers 200 when it exists already: idempotent)."""
+    async with p.app.write(p.installation_id):
+        await p.gh.rest.reactions.async_create_for_issue_comment(p.owner, p.repo, comment_id, data={"content": content})  # type: ignore[call-overload]
+
+
+async def reply_comment(p: Place, number: int, body: str, key: str) -> None:
+    """A reply in an issue or PR conversation, idempotent across retries by a marker keyed on the command."""
+    await comment_on_change(p, number, key, body)
