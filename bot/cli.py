@@ -33,17 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--commit", help=argparse.SUPPRESS)
 
     render = sub.add_parser("render", help="render the report as one self-contained HTML page")
-    render.add_argument("path", help="the report, e.g. reports/README.md")
-    render.add_argument(
-        "-o", "--output", help="where to write the page (default: report.html beside the report)"
-    )
-    render.add_argument(
-        "--repo-root", help="where image links are resolved (default: the git root above PATH)"
-    )
-    render.add_argument(
-        "--rules", default="auto", help="auto (default), a built-in rule set name, or a YAML file"
-    )
-    render.add_argument("--plain", action="store_true", help="leave out the review header and badges")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["render"]:  # the renderer's imports are heavy: only when it is the command
+        from bot.render_cli import add_arguments
+
+        add_arguments(render)
 
     serve = sub.add_parser("serve", help="run the GitHub App: webhook server and worker")
     serve.add_argument("--host", default="127.0.0.1")

@@ -166,3 +166,11 @@ def test_console_script_runs(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "report-bot"
     res = subprocess.run([str(exe), "check", str(path)], capture_output=True, text=True)
     assert res.returncode == 0 and "31/31" in res.stdout
+
+
+def test_render_subcommand_through_the_main_cli(tmp_path: Path) -> None:
+    path = repo(tmp_path, make_report(R26))
+    out = tmp_path / "page.html"
+    assert main(["render", str(path), "-o", str(out), "--rules", "dtu-mlops-2026"]) == 0
+    page = out.read_text("utf-8")
+    assert "<html" in page.lower() and "data:image/png;base64," in page
