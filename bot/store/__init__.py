@@ -1,0 +1,19 @@
+"""Persistent state of report-bot: engine and schema set-up, the tables, and the `Store` over them."""
+
+from bot.store.engine import init_db, make_engine, reader
+from bot.store.records import Installation, Reply, ReplyKind, Repository, VerdictRow
+from bot.store.repo import Store
+from bot.store.types import utcnow
+
+__all__ = [
+    "Installation",
+    "Reply",
+    "ReplyKind",
+    "Repository",
+    "Store",
+    "VerdictRow",
+    "init_db",
+    "make_engine",
+    "reader",
+    "utcnow",
+]

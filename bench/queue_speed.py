@@ -1,0 +1,75 @@
+"""Speed of the embedded job queue: enqueue→start latency on an idle queue, and trivial jobs per second.
+
+    .venv/bin/python bench/queue_speed.py [DATABASE_URL] [--jobs N]
+
+Default database: a temporary SQLite file. A PostgreSQL URL works too (its tables are created in the
+database's default schema: use a scratch database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.queue import Job, JobQueue
+from bot.store import init_db, make_engine
+
+
+async def measure(database_url: str, jobs: int, concurrency: int) -> None:
+    engine = make_engine(database_url)
+    init_db(engine)
+    queue = JobQueue(engine)
+    enqueued: dict[str, float] = {}
+    latencies: list[float] = []
+
+    async def handler(job: Job) -> None:
+        if job.key in enqueued:
+            latencies.append(time.perf_counter() - enqueued[job.key])
+
+    stop = asyncio.Event()
+    worker = asyncio.create_task(
+        queue.run(handler, stop, concurrency=concurrency, per_installation=concurrency, poll_interval=1.0)
+    )
+    await asyncio.sleep(0.2)
+    for i in range(50):
+        key = f"latency-{i}"
+        enqueued[key] = time.perf_counter()
+        await queue.enqueue_async("bench", key, {})
+        while len(latencies) <= i:
+            await asyncio.sleep(0.0005)
+    t0 = time.perf_counter()
+    for i in range(jobs):
+        queue.enqueue("bench", f"enqueue-{i}", {"i": i}, installation_id=i % 20)
+    t_enqueue = time.perf_counter() - t0
+    assert await queue.wait_idle(300)
+    t_total = time.perf_counter() - t0
+    stop.set()
+    await worker
+    engine.dispose()
+    lat = sorted(latencies)
+    print(f"database: {engine.dialect.name}, jobs: {jobs}, concurrency: {concurrency}")
+    print(
+        f"enqueue→start latency on an idle queue: median {statistics.median(lat) * 1000:.1f} ms,"
+        f" p90 {lat[int(len(lat) * 0.9)] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms"
+    )
+    print(f"enqueue alone: {jobs / t_enqueue:.0f} jobs/s")
+    print(f"enqueue + run of trivial jobs: {jobs / t_total:.0f} jobs/s ({t_total:.2f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("database_url", nargs="?")
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        asyncio.run(measure(url, args.jobs, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()

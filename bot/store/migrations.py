@@ -1,0 +1,64 @@
+"""Ordered schema migrations recorded in `schema_version`.
+
+A fresh database gets `create_all` of the current models and is stamped with the latest version; an
+existing one runs the steps after its recorded version, in order, each step once. The whole run holds the
+database's write lock (SQLite `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so a web process and a worker
+starting together do not race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.engine import Connection
+
+from bot.store.models import Base, SchemaVersion, schema_version_table
+
+_PG_MIGRATION_LOCK = 0x5242_0001  # arbitrary advisory-lock id owned by report-bot migrations
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _initial_schema(conn: Connection) -> None:
+    Base.metadata.create_all(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial_schema),)
+
+
+def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> int:
+    """Bring the database to the last of `steps`; returns the version it is at afterwards."""
+    versions = [s.version for s in steps]
+    if versions != sorted(set(versions)) or not versions or versions[0] < 1:
+        raise ValueError("migration versions must be unique, ascending and start at 1 or more")
+    latest = versions[-1]
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_PG_MIGRATION_LOCK)))
+        inspector = inspect(conn)
+        if not inspector.has_table(SchemaVersion.__tablename__):
+            fresh = not any(inspector.has_table(t) for t in Base.metadata.tables)
+            Base.metadata.create_all(conn, tables=[schema_version_table])
+            conn.execute(schema_version_table.insert().values(id=1, version=0))
+            if fresh:
+                Base.metadata.create_all(conn)
+                _stamp(conn, latest)
+                return latest
+        current = conn.execute(select(SchemaVersion.version).where(SchemaVersion.id == 1)).scalar_one()
+        for step in steps:
+            if step.version > current:
+                step.apply(conn)
+                _stamp(conn, step.version)
+                current = step.version
+        return current
+
+
+def _stamp(conn: Connection, version: int) -> None:
+    conn.execute(schema_version_table.update().where(SchemaVersion.id == 1).values(version=version))
