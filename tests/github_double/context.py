@@ -1,0 +1,21 @@
+"""What the HTTP side of the double shares with the test-side controls."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from .faults import Faults
+from .ratelimit import RateLimits
+from .requestlog import RequestLog
+from .state import GitHubState
+
+
+@dataclass
+class Context:
+    state: GitHubState
+    public_key: str | bytes | None = None
+    log: RequestLog = field(default_factory=RequestLog)
+    faults: Faults = field(default_factory=Faults)
+    rate: RateLimits = field(default_factory=RateLimits)
+    stopping: threading.Event = field(default_factory=threading.Event)
