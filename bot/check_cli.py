@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.cli import BadInput
+from bot.errors import BadInput
 from bot.report.check import NotAReport, Verdict, check, require_report
 from bot.report.rules import BUILTIN, RuleSetError, resolve
 

@@ -10,9 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-
-class BadInput(Exception):
-    """Bad input for a command: printed as one line, exit status 2."""
+from bot.errors import BadInput
 
 
 def main(argv: Sequence[str] | None = None) -> int:

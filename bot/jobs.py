@@ -90,7 +90,9 @@ class Bot:
     def place(self, job: Job) -> Place:
         p = job.payload
         gh = self.app.installation(int(p["installation_id"]))
-        return Place(self.app, gh, int(p["installation_id"]), p["owner"], p["repo"], self.store, job.attempts > 1)
+        return Place(
+            self.app, gh, int(p["installation_id"]), p["owner"], p["repo"], self.store, job.attempts > 1
+        )
 
     # ------------------------------------------------------------------ reading and checking
 
@@ -124,9 +126,17 @@ class Bot:
         if cfg.report_path != guess:  # the config moved the report: read it there (rare, then remembered)
             self._report_paths[p.full_name] = cfg.report_path
             head = await reader.head(head.sha if pr is None else ref, cfg.report_path, pr)
-        if pr is not None and not _touches(head, cfg.report_dir) and p.store.get_reply(p.full_name, "pr_comment", f"pr:{pr}") is None:
+        if (
+            pr is not None
+            and not _touches(head, cfg.report_dir)
+            and p.store.get_reply(p.full_name, "pr_comment", f"pr:{pr}") is None
+        ):
             raise Skip(f"pull request #{pr} does not touch {cfg.report_dir or 'the report'}/")
-        notes = [f"⚠️ `.github/report-bot.yml` could not be used, the defaults apply: {code(loaded.error, 300)}"] if loaded.error else []
+        notes = (
+            [f"⚠️ `.github/report-bot.yml` could not be used, the defaults apply: {code(loaded.error, 300)}"]
+            if loaded.error
+            else []
+        )
         if head.report is None:
             body = _no_report(cfg.report_path, head.sha, notes)
             return Checked(head, loaded, None, body)
@@ -144,7 +154,9 @@ class Bot:
                 yaml_text=rules_yaml,
             )
         except RuleSetError as exc:
-            notes.append(f"⚠️ The rule set could not be used, the built-in detection applies: {code(str(exc), 300)}")
+            notes.append(
+                f"⚠️ The rule set could not be used, the built-in detection applies: {code(str(exc), 300)}"
+            )
             rules, reason = resolve("auto", head.report)
         verdict = check(head.report, rules, list(snapshot.files), cfg.report_dir, reason)
         body = feedback.render(verdict, commit=head.sha, limit=feedback.LIMIT - 2000)
@@ -204,7 +216,9 @@ class Bot:
             annotations=feedback.annotations(v, cfg.report_path),
         )
 
-    async def record_and_notify(self, p: Place, scope: str, issue: int | None, checked: Checked, *, notify: bool) -> None:
+    async def record_and_notify(
+        self, p: Place, scope: str, issue: int | None, checked: Checked, *, notify: bool
+    ) -> None:
         v = checked.verdict
         failing = [str(n) for n in sorted(v.failing())] if v else []
         error = (v.official.error if v else "no report") or None

@@ -9,7 +9,14 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from bot.cli import BadInput
+from typing import TYPE_CHECKING
+
+from bot.errors import BadInput
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from bot.settings import Settings
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -37,7 +44,7 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_app(settings, private_key: str, *, insecure_no_secret: bool = False):  # type: ignore[no-untyped-def]
+def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool = False) -> FastAPI:
     """The FastAPI app with its worker, store and artifact store, wired from settings."""
     from bot.artifacts import LocalArtifactStore
     from bot.artifacts_web import artifact_router, sweep_forever
@@ -66,7 +73,10 @@ def build_app(settings, private_key: str, *, insecure_no_secret: bool = False): 
         pacer=WritePacer(settings.write_interval_seconds),
     )
     bot = Bot(gh, store, public_url=settings.public_url)
-    secret = None if insecure_no_secret else settings.webhook_secret.get_secret_value()
+    secret = None
+    if not insecure_no_secret:
+        assert settings.webhook_secret is not None  # missing_for_serve refused to start without it
+        secret = settings.webhook_secret.get_secret_value()
     ctx = WebhookContext(store, queue, secret, report_dir=bot.report_dir)
     app = create_app(ctx, extra_routers=[artifact_router(artifacts)])
     log = logging.getLogger("bot.serve")

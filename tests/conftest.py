@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["github_double.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("REPORT_BOT_SHARED", ROOT.parent / "shared"))
 REPORTS = SHARED / "reports"

@@ -4,12 +4,14 @@ is idempotent), and GitHub failures turned into the queue's `RetryLater` when th
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
+from githubkit.cache import MemCacheStrategy
 from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed, RequestTimeout
 
 from bot.queue import RetryLater, WritePacer
@@ -34,6 +36,8 @@ class GitHubApp:
         self.api_url = api_url.rstrip("/") + "/"
         self.timeout = httpx.Timeout(timeout)
         self.pacer = pacer or WritePacer(1.0)
+        self._ssl = ssl.create_default_context()
+        self._cache = MemCacheStrategy()  # one context: githubkit builds a client (and TLS set-up) per call
         self._installations: dict[int, GitHub[Any]] = {}
         self._app: GitHub[Any] | None = None
 
@@ -44,6 +48,8 @@ class GitHubApp:
             "auto_retry": False,  # a retried POST after a 5xx can create a second issue: the queue retries
             "http_cache": False,  # always read the current head
             "user_agent": USER_AGENT,
+            "ssl_verify": self._ssl,
+            "cache_strategy": self._cache,  # tokens cached per app object, not process-wide
         }
 
     def app(self) -> GitHub[Any]:

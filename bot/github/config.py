@@ -67,7 +67,9 @@ def parse_config(text: str, source: str) -> tuple[dict[str, object], str | None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ValueError(f"{source}:{where}: not valid YAML ({getattr(exc, 'problem', 'syntax error')})") from None
+        raise ValueError(
+            f"{source}:{where}: not valid YAML ({getattr(exc, 'problem', 'syntax error')})"
+        ) from None
     if data is None:
         return {}, None
     if not isinstance(data, dict):

@@ -89,7 +89,11 @@ def decide(event: str, payload: dict[str, Any], report_dir: str = "reports") -> 
         branch = ref.removeprefix("refs/heads/")
         if branch != default_branch or not touches(payload, report_dir):
             return []
-        return [Enqueue("check", check_key(owner, name, f"branch:{branch}"), {**base, "branch": branch}, installation)]
+        return [
+            Enqueue(
+                "check", check_key(owner, name, f"branch:{branch}"), {**base, "branch": branch}, installation
+            )
+        ]
     if event == "pull_request":
         pr = payload.get("pull_request")
         if payload.get("action") not in PR_ACTIONS or not isinstance(pr, dict) or pr.get("state") == "closed":
@@ -97,5 +101,7 @@ def decide(event: str, payload: dict[str, Any], report_dir: str = "reports") -> 
         number = payload.get("number", pr.get("number"))
         if not isinstance(number, int):
             return []
-        return [Enqueue("check", check_key(owner, name, f"pr:{number}"), {**base, "pr": number}, installation)]
+        return [
+            Enqueue("check", check_key(owner, name, f"pr:{number}"), {**base, "pr": number}, installation)
+        ]
     return []

@@ -107,7 +107,13 @@ class RepoReader:
         """One request: the commit `ref` points at now, the report and `report.py` there, the config on the
         default branch and, for a pull request, its state and changed files."""
         script = report_path.rpartition("/")[0] + "/report.py" if "/" in report_path else "report.py"
-        variables: dict[str, Any] = {"owner": self.owner, "name": self.repo, "expr": ref, "report": report_path, "script": script}
+        variables: dict[str, Any] = {
+            "owner": self.owner,
+            "name": self.repo,
+            "expr": ref,
+            "report": report_path,
+            "script": script,
+        }
         query = _HEAD_QUERY % (", $pr: Int!", _PR_PART) if pr is not None else _HEAD_QUERY % ("", "")
         if pr is not None:
             variables["pr"] = pr
@@ -120,6 +126,14 @@ class RepoReader:
             raise
         repo = data.get("repository") or {}
         head = repo.get("head")
+        pull_oid = (repo.get("pullRequest") or {}).get("headRefOid")
+        if (
+            pr is not None
+            and (not isinstance(head, dict) or not head.get("oid"))
+            and isinstance(pull_oid, str)
+        ):
+            # `refs/pull/N/head` not resolvable here: read the pull request's head commit by its SHA.
+            return await self.head(pull_oid, report_path, pr)
         if not isinstance(head, dict) or not head.get("oid"):
             raise NotFound(f"`{ref}` is not a branch, tag or commit of {self.owner}/{self.repo}")
         default = (repo.get("defaultBranchRef") or {}).get("name") or "main"

@@ -81,7 +81,12 @@ async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[i
         except RequestFailed as exc:
             if _status(exc) not in (404, 410):
                 raise
-            log.info("report issue #%s of %s is gone (%s): making a new one", stored.number, p.full_name, _status(exc))
+            log.info(
+                "report issue #%s of %s is gone (%s): making a new one",
+                stored.number,
+                p.full_name,
+                _status(exc),
+            )
             p.store.delete_reply(p.full_name, "issue", "default")
     elif p.retrying or stored is None:
         found = await _find_issue_by_marker(p, ISSUE_MARKER)
@@ -93,7 +98,9 @@ async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[i
             return number, False, None
     async with p.app.write(p.installation_id):
         created = (await p.gh.rest.issues.async_create(p.owner, p.repo, title=title, body=body)).parsed_data
-    p.store.set_reply(p.full_name, "issue", "default", created.id, number=created.number, node_id=created.node_id)
+    p.store.set_reply(
+        p.full_name, "issue", "default", created.id, number=created.number, node_id=created.node_id
+    )
     note = await pin_issue(p, created.node_id) if pin else None
     return created.number, True, note
 
@@ -138,7 +145,14 @@ async def upsert_pr_comment(p: Place, pr: int, body: str) -> int:
             p.store.delete_reply(p.full_name, "pr_comment", scope)
     else:
         resp = await p.gh.rest.issues.async_list_comments(p.owner, p.repo, pr, per_page=100)
-        mine = next((c for c in cast("list[Any]", resp.parsed_data) if c.body and PR_MARKER in c.body and _is_bot(c.user)), None)
+        mine = next(
+            (
+                c
+                for c in cast("list[Any]", resp.parsed_data)
+                if c.body and PR_MARKER in c.body and _is_bot(c.user)
+            ),
+            None,
+        )
         if mine is not None:
             p.store.set_reply(p.full_name, "pr_comment", scope, mine.id, number=pr)
             async with p.app.write(p.installation_id):
@@ -173,8 +187,14 @@ async def check_run(
         mine = next((r for r in resp.parsed_data.check_runs if r.app and r.app.id == p.app.app_id), None)
         run_id = mine.id if mine else None
     notes = annotations[:MAX_ANNOTATIONS]
-    batches = [notes[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(notes), ANNOTATIONS_PER_REQUEST)] or [[]]
-    output: dict[str, Any] = {"title": title[:1000], "summary": summary[:SUMMARY_LIMIT], "annotations": batches[0]}
+    batches = [
+        notes[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(notes), ANNOTATIONS_PER_REQUEST)
+    ] or [[]]
+    output: dict[str, Any] = {
+        "title": title[:1000],
+        "summary": summary[:SUMMARY_LIMIT],
+        "annotations": batches[0],
+    }
     url = details_url if details_url else UNSET
     conclusion: Literal["success", "failure"] = "success" if success else "failure"
     async with p.app.write(p.installation_id):
@@ -186,7 +206,13 @@ async def check_run(
             run_id = created.parsed_data.id
         else:
             await p.gh.rest.checks.async_update(
-                p.owner, p.repo, run_id, status="completed", conclusion=conclusion, output=cast(Any, output), details_url=url
+                p.owner,
+                p.repo,
+                run_id,
+                status="completed",
+                conclusion=conclusion,
+                output=cast(Any, output),
+                details_url=url,
             )
     p.store.set_reply(p.full_name, "check_run", scope, run_id)
     for batch in batches[1:]:
@@ -204,7 +230,9 @@ async def set_details_url(p: Place, run_id: int, url: str) -> None:
 async def react(p: Place, comment_id: int, content: str) -> None:
     """A reaction on an issue comment (GitHub answers 200 when it exists already: idempotent)."""
     async with p.app.write(p.installation_id):
-        await p.gh.rest.reactions.async_create_for_issue_comment(p.owner, p.repo, comment_id, data={"content": content})  # type: ignore[call-overload]
+        await p.gh.rest.reactions.async_create_for_issue_comment(
+            p.owner, p.repo, comment_id, data={"content": content}
+        )  # type: ignore[call-overload]
 
 
 async def reply_comment(p: Place, number: int, body: str, key: str) -> None:

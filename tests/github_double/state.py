@@ -7,6 +7,7 @@ Lookups that GitHub would answer with an error raise `ApiError` with GitHub's st
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 import threading
 from collections.abc import Iterable, Mapping
@@ -230,8 +231,14 @@ class GitHubState:
             repo.branches.pop(branch, None)
 
     def resolve(self, repo: Repo, ref: str) -> str | None:
-        """A branch, tag, `heads/x`, `refs/tags/x`, full SHA or unambiguous SHA prefix (>= 7) -> commit SHA."""
+        """A branch, tag, `heads/x`, `refs/tags/x`, `refs/pull/N/head`, full SHA or unambiguous SHA prefix
+        (>= 7) -> commit SHA. GitHub keeps `refs/pull/N/head` at each pull request's head."""
         with self.lock:
+            pull_ref = re.fullmatch(r"(?:refs/)?pull/(\d+)/head", ref)
+            if pull_ref:
+                self.follow_pulls(repo)
+                issue = repo.issues.get(int(pull_ref.group(1)))
+                return issue.pull.head_sha if issue is not None and issue.pull is not None else None
             for prefix in ("refs/", ""):
                 plain = ref.removeprefix(prefix)
                 if plain.startswith("heads/") and plain[6:] in repo.branches:
