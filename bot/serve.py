@@ -8,7 +8,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
-
 from typing import TYPE_CHECKING
 
 from bot.errors import BadInput

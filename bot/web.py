@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from githubkit import webhooks
 
+from bot.github import installations
 from bot.github.events import decide
 from bot.queue import JobQueue
 from bot.store import Store
@@ -87,6 +88,7 @@ def create_app(ctx: WebhookContext, *, extra_routers: list[Any] | None = None) -
         try:
             repo = payload.get("repository") or {}
             full_name = str(repo.get("full_name", "")) if isinstance(repo, dict) else ""
+            await asyncio.to_thread(installations.apply, ctx.store, event, payload)
             jobs = decide(event, payload, ctx.report_dir(full_name))
             for job in jobs:
                 await ctx.queue.enqueue_async(job.kind, job.key, job.payload, job.installation_id)

@@ -1,0 +1,50 @@
+"""Installation events -> the store: which organisations installed the app and which repositories it sees.
+Database only, no GitHub call: the web layer applies these while answering the delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.store import Store, utcnow
+
+
+def _repos(items: Any) -> list[tuple[int, str]]:
+    if not isinstance(items, list):
+        return []
+    return [
+        (int(r["id"]), str(r["full_name"]))
+        for r in items
+        if isinstance(r, dict) and "id" in r and "full_name" in r
+    ]
+
+
+def apply(store: Store, event: str, payload: dict[str, Any]) -> bool:
+    """Record an `installation` or `installation_repositories` event; True when it was one."""
+    if event not in ("installation", "installation_repositories"):
+        return False
+    inst = payload.get("installation")
+    if not isinstance(inst, dict) or not isinstance(inst.get("id"), int):
+        return False
+    inst_id = int(inst["id"])
+    account = inst.get("account") or {}
+    action = payload.get("action")
+    if event == "installation" and action == "deleted":
+        store.remove_installation(inst_id)
+        return True
+    store.upsert_installation(inst_id, str(account.get("login", "")), str(account.get("type", "")))
+    if event == "installation":
+        if action == "suspend":
+            store.set_installation_suspended(inst_id, utcnow())
+        elif action == "unsuspend":
+            store.set_installation_suspended(inst_id, None)
+        added, removed = _repos(payload.get("repositories")), []
+    else:
+        added, removed = (
+            _repos(payload.get("repositories_added")),
+            _repos(payload.get("repositories_removed")),
+        )
+    for repo_id, full_name in added:
+        store.upsert_repository(repo_id, inst_id, full_name, "")
+    for repo_id, _ in removed:
+        store.remove_repository(repo_id)
+    return True
