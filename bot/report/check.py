@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 from bot.report import images, official
 from bot.report.diagnostics import Diagnostic, code, make, sort_key
 from bot.report.official import OfficialResult
-from bot.report.parse import BOM, Question, Report, is_question_heading, parse
+from bot.report.parse import BOM, Question, Report, parse
 from bot.report.rules import Range, RuleSet, prompt_matches
 
 _GROUP = re.compile(r"^\s*(?:group\s*)?#?\s*(\d{1,4})\s*\.?\s*$", re.IGNORECASE)
@@ -142,6 +143,7 @@ class _Checker:
         self.by_number: dict[int, Question] = {}
         for q in report.questions:
             self.by_number.setdefault(q.number, q)
+        self.question_lines = sorted({q.heading_line for q in report.questions})
         # BOM: the official text has one more leading character than report.text.
         self.shift = result.offset - (1 if report.bom else 0)
 
@@ -315,12 +317,11 @@ class _Checker:
     def lost_words(self, heading_line: int) -> int:
         """Words after a section heading up to the next question that belong to no answer (quotes and
         headings, the template's own section intros, left out)."""
-        if any(h.line == heading_line and is_question_heading(h) for h in self.report.headings):
+        starts = self.question_lines
+        if heading_line in starts:
             return 0
-        nxt = next(
-            (h.line for h in self.report.headings if h.line > heading_line and is_question_heading(h)), None
-        )
-        end = nxt - 1 if nxt is not None else len(self.report.lines)
+        k = bisect.bisect_right(starts, heading_line)
+        end = starts[k] - 1 if k < len(starts) else len(self.report.lines)
         words = 0
         for line in self.report.lines[heading_line:end]:
             stripped = line.lstrip()

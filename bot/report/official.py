@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.report.rules import RuleSet
 
@@ -17,8 +18,7 @@ IMAGE = re.compile(r"\!\[.*?\]\(.*?\)")
 MARK = "Answer:"
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """One answer as the official script keeps it; `start`/`end` are offsets into the checked text."""
 
     text: str
@@ -31,8 +31,7 @@ class Answer:
     """Index of the `Answer:` part it came from (0 = the first text after the first `Answer:`)."""
 
 
-@dataclass(frozen=True)
-class QuestionResult:
+class QuestionResult(NamedTuple):
     number: int
     words: int
     images: int

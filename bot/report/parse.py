@@ -22,9 +22,9 @@ _MARKS = re.compile(
 )
 _QUESTION = re.compile(r"^question\s*(\d+)\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"-{3}\s*question\s*(\d+)\s*fill\s*here\s*-{3}", re.IGNORECASE)
-_LENGTH = re.compile(r"(?:recommended\s+)?answer\s+length\s*:\s*(\d+)\s*-\s*(\d+)", re.IGNORECASE)
-_BOLD = re.compile(r"^[ \t]*>[ \t]*(\*\*[^\n]*)$", re.M)
-_QUOTE_LINE = re.compile(r"\n[ \t]{0,3}>")
+# "Recommended answer length: 100-200 words" (older templates: "Answer length:"); starts with a literal so
+# that the engine can skip ahead (this runs on every question).
+_LENGTH = re.compile(r"ength\s*:\s*(\d+)\s*-\s*(\d+)")
 _CHECKBOX = re.compile(r"^\s*[*+-]\s+\[([ xX])\]\s+(.*)$")
 _ANSWER_MARK = "Answer:"
 
@@ -36,23 +36,20 @@ class Span(NamedTuple):
     end: int
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
     level: int
     title: str
     line: int
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
+class ChecklistItem(NamedTuple):
     group: str
     text: str
     ticked: bool
     line: int
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     number: int
     heading_line: int
     prompt: str
@@ -66,7 +63,7 @@ class Question:
     answer: str
     answer_span: Span
     placeholder_lines: tuple[int, ...] = ()
-    span: Span = field(default=Span(0, -1))
+    span: Span = Span(0, -1)
     """The whole question: heading to the line before the next heading."""
 
 
@@ -178,7 +175,11 @@ def _questions(
     """A question runs to the next question heading or the next section (`#`/`##`) heading; headings of
     level 3 and deeper inside it (students' sub-headings) belong to its answer."""
     out: list[Question] = []
-    quotes = frozenset(bisect.bisect_right(starts, m.start()) for m in _QUOTE_LINE.finditer("\n" + text))
+    quotes = frozenset(
+        i
+        for i, line in enumerate(lines, 1)
+        if line[:1] == ">" or (line[:1] in " \t" and line.lstrip()[:1] == ">")
+    )
     for idx, h in enumerate(headings):
         m = _QUESTION.match(h.title)
         if not m or h.level < 2:
@@ -226,9 +227,14 @@ def _question(
     quoted: list[str] = []
     if prompt_start is not None:
         stop = (marker_line - 1) if marker_line is not None else last_quote + 1
-        block = "\n".join(lines[prompt_start - 1 : stop])
-        prompt_parts = [p.strip().strip("*").strip() for p in _BOLD.findall(block)]
-        lm = _LENGTH.search(block) if "ength" in block else None
+        block = lines[prompt_start - 1 : stop]
+        for line in block:
+            if "**" in line:
+                content = line.lstrip()[1:].strip()
+                if content[:2] == "**":
+                    prompt_parts.append(content.strip("*").strip())
+        joined = "\n".join(block)
+        lm = _LENGTH.search(joined) if "ength" in joined else None
         if lm:
             recommended = (int(lm.group(1)), int(lm.group(2)))
         if marker_line is not None:
