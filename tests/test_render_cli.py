@@ -119,10 +119,10 @@ def test_reader_refuses_escapes(repo: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("setup", "needle"),
     [
-        ("missing", "no such file"),
+        ("missing", "no such report"),
         ("latin1", "not UTF-8"),
         ("too-big", "max_report_bytes"),
-        ("bad-rules", "not a built-in rule set"),
+        ("bad-rules", "no-such-rules: no such rule set file"),
         ("outside-root", "not inside the repository root"),
         ("self", "refusing to overwrite"),
     ],
@@ -137,7 +137,7 @@ def test_bad_input_exits_2_with_one_line(
     elif setup == "latin1":
         report.write_bytes("### Question 1\n\nK\xf8benhavn\n".encode("latin-1"))
     elif setup == "too-big":
-        report.write_text("x" * 300_000, "utf-8")
+        report.write_text("### Question 1\n> Answer:\n\n" + "x" * 300_000, "utf-8")
     elif setup == "bad-rules":
         args += ["--rules", "no-such-rules"]
     elif setup == "outside-root":
@@ -157,4 +157,4 @@ def test_module_entry_point(repo: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "no such report" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,65 @@
+"""The local file system side of the command line: reading a text file, finding the repository root, listing
+its images. (The bot itself never reads the server's disk for a report: it reads GitHub.)"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bot.errors import BadInput
+
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".tif", ".tiff", ".pdf"}
+)
+_SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
+_MAX_LISTED = 100_000
+"""Entries walked at most when listing the repository's images."""
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """A UTF-8 file's text; BadInput with a one-line reason otherwise."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such {what}") from None
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a directory, expected a {what}") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def git_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding `.git` (a folder, or a file in a worktree)."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def repo_root(report: Path, given: Path | str | None) -> Path:
+    """`--repo-root`, else the git root above the report, else the report's parent's parent."""
+    if given:
+        root = Path(given)
+        if not root.is_dir():
+            raise BadInput(f"{given}: --repo-root is not a directory")
+        return root.resolve()
+    report = report.resolve()
+    return (git_root(report.parent) or report.parent.parent).resolve()
+
+
+def list_images(root: Path) -> list[str]:
+    """Image files in the repository (posix paths from the root), for the checker's missing-image hints."""
+    out: list[str] = []
+    seen = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        rel = Path(folder).relative_to(root)
+        out.extend((rel / name).as_posix() for name in files if Path(name).suffix.lower() in IMAGE_SUFFIXES)
+        seen += len(files) + len(dirs)
+        if seen >= _MAX_LISTED:
+            break  # a huge tree (the default root guessed wrong): partial hints beat a long walk
+    return out
