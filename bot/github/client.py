@@ -88,6 +88,8 @@ def as_retry(exc: BaseException) -> RetryLater | None:
         retry_after = exc.response.headers.get("retry-after")
         if retry_after and retry_after.isdigit():
             return RetryLater(f"GitHub answered {exc.response.status_code}", float(retry_after))
+    if isinstance(exc, RequestFailed):
+        return None  # any other answer (404, 422, ...) will not change by asking again
     if isinstance(exc, RequestTimeout | httpx.TimeoutException):
         return RetryLater("GitHub did not answer in time")
     if isinstance(exc, RequestError | httpx.TransportError):
