@@ -1,29 +1,35 @@
-"""The job bodies: check a branch or a pull request and reply. Run by the queue's worker.
+"""The job bodies: check a branch or a pull request and reply; `command` jobs run in `bot.command_job`.
+Run by the queue's worker.
 
 A job reads the ref's head when it runs (so a burst of pushes costs one check, and an old run never
-overwrites a newer verdict: one job per key runs at a time). GitHub failures that are transient become the
+overwrites a newer verdict: one job per key runs at a time, and the pinned issue or sticky comment of one
+place is written by one job at a time, command or push). GitHub failures that are transient become the
 queue's `RetryLater`; everything else fails the job with a one-line reason.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from githubkit.exception import GitHubException, RequestFailed
 
+from bot.artifacts import ArtifactStore
 from bot.github import config as config_mod
 from bot.github.client import GitHubApp, as_retry
 from bot.github.config import BotConfig, LoadedConfig
-from bot.github.fetch import BlobCache, Head, NotFound, RepoReader
+from bot.github.fetch import BlobCache, Head, NotFound, RepoReader, Snapshot
+from bot.github.permissions import PermissionCache
 from bot.github.replies import Place, check_run, comment_on_change, upsert_issue, upsert_pr_comment
 from bot.queue import Job, RetryLater
 from bot.report import feedback
 from bot.report.check import Verdict, check
 from bot.report.diagnostics import code
-from bot.report.rules import BUILTIN, RuleSetError, resolve
+from bot.report.rules import BUILTIN, RuleSet, RuleSetError, resolve
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,8 @@ class Checked:
     verdict: Verdict | None
     """None when there is no report at the configured path."""
     body: str
+    snapshot: Snapshot | None = None
+    """The commit's files (None when there is no report)."""
 
 
 @dataclass
@@ -61,9 +69,25 @@ class Bot:
     app: GitHubApp
     store: Store
     public_url: str = "http://localhost:8000"
+    artifacts: ArtifactStore | None = None
+    """Where `/report html` keeps rendered pages (None: rendering is not set up)."""
+    artifact_ttl: timedelta = timedelta(hours=72)
+    render_limit: int = 20
+    """`/report html` renders per repository and hour, unless the repository's config says otherwise."""
+    max_attempts: int = 6
+    """The queue's attempts per job: a command answers on its last one even when GitHub keeps failing."""
     blobs: BlobCache = field(default_factory=BlobCache)
+    permissions: PermissionCache = field(default_factory=PermissionCache)
     _org_configs: dict[str, tuple[float, str | None]] = field(default_factory=dict)
     _report_paths: dict[str, str] = field(default_factory=dict)
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def lock(self, key: str) -> asyncio.Lock:
+        """One lock per key (e.g. a repository's pinned issue) for the jobs of this process."""
+        found = self._locks.get(key)
+        if found is None:
+            found = self._locks[key] = asyncio.Lock()
+        return found
 
     def report_dir(self, full_name: str) -> str:
         """The report's folder in a repository, as its config last said (the web layer filters pushes by it)."""
@@ -74,6 +98,10 @@ class Bot:
         try:
             if job.kind == "check":
                 await self.check_job(job)
+            elif job.kind == "command":
+                from bot.command_job import run_command
+
+                await run_command(self, job)
             else:
                 raise JobFailed(f"unknown job kind {job.kind!r}")
         except RetryLater:
@@ -117,7 +145,10 @@ class Bot:
 
         return await config_mod.load(reader.owner, reader.repo, fetch)
 
-    async def read_and_check(self, p: Place, ref: str, pr: int | None = None) -> Checked:
+    async def read_head(
+        self, p: Place, ref: str, pr: int | None = None
+    ) -> tuple[RepoReader, Head, LoadedConfig]:
+        """The ref's head (report, `report.py`) and the repository's config. Raises `NotFound`."""
         reader = RepoReader(p.gh, p.owner, p.repo, self.blobs)
         guess = self._report_paths.get(p.full_name, BotConfig().report_path)
         head = await reader.head(ref, guess, pr)
@@ -126,8 +157,43 @@ class Bot:
         if cfg.report_path != guess:  # the config moved the report: read it there (rare, then remembered)
             self._report_paths[p.full_name] = cfg.report_path
             head = await reader.head(head.sha if pr is None else ref, cfg.report_path, pr)
+        return reader, head, loaded
+
+    async def rules_for(
+        self, reader: RepoReader, head: Head, cfg: BotConfig, snapshot: Snapshot | None, notes: list[str]
+    ) -> tuple[RuleSet, str]:
+        """The rule set for the report at `head` (a note is added when the configured one cannot be used)."""
+        assert head.report is not None
+        rules_yaml = None
+        if cfg.rules not in BUILTIN and cfg.rules != "auto":
+            if snapshot is None:
+                snapshot = await reader.tree(head.sha)
+            blob = snapshot.files.get(cfg.rules.lstrip("/"))
+            rules_yaml = (await reader.blob(blob)).decode("utf-8", errors="replace") if blob else None
+        try:
+            return resolve(
+                cfg.rules,
+                head.report,
+                report_py=head.script if cfg.rules == "auto" else None,
+                report_py_source=(cfg.report_dir + "/report.py").lstrip("/"),
+                yaml_text=rules_yaml,
+            )
+        except RuleSetError as exc:
+            notes.append(
+                f"⚠️ The rule set could not be used, the built-in detection applies: {code(str(exc), 300)}"
+            )
+            return resolve("auto", head.report)
+
+    async def read_and_check(
+        self, p: Place, ref: str, pr: int | None = None, *, force: bool = False
+    ) -> Checked:
+        """Read `ref` and check its report. For a pull request that does not touch the report (and has no
+        comment of the bot yet) raise `Skip`, unless `force` (someone asked for it)."""
+        reader, head, loaded = await self.read_head(p, ref, pr)
+        cfg = loaded.config
         if (
             pr is not None
+            and not force
             and not _touches(head, cfg.report_dir)
             and p.store.get_reply(p.full_name, "pr_comment", f"pr:{pr}") is None
         ):
@@ -141,28 +207,12 @@ class Bot:
             body = _no_report(cfg.report_path, head.sha, notes)
             return Checked(head, loaded, None, body)
         snapshot = await reader.tree(head.sha)
-        rules_yaml = None
-        if cfg.rules not in BUILTIN and cfg.rules != "auto":
-            blob = snapshot.files.get(cfg.rules.lstrip("/"))
-            rules_yaml = (await reader.blob(blob)).decode("utf-8", errors="replace") if blob else None
-        try:
-            rules, reason = resolve(
-                cfg.rules,
-                head.report,
-                report_py=head.script if cfg.rules == "auto" else None,
-                report_py_source=(cfg.report_dir + "/report.py").lstrip("/"),
-                yaml_text=rules_yaml,
-            )
-        except RuleSetError as exc:
-            notes.append(
-                f"⚠️ The rule set could not be used, the built-in detection applies: {code(str(exc), 300)}"
-            )
-            rules, reason = resolve("auto", head.report)
+        rules, reason = await self.rules_for(reader, head, cfg, snapshot, notes)
         verdict = check(head.report, rules, list(snapshot.files), cfg.report_dir, reason)
         body = feedback.render(verdict, commit=head.sha, limit=feedback.LIMIT - 2000)
         if notes:
             body = "\n\n".join(notes) + "\n\n" + body
-        return Checked(head, loaded, verdict, body)
+        return Checked(head, loaded, verdict, body, snapshot)
 
     # ------------------------------------------------------------------ the check job
 
@@ -174,11 +224,16 @@ class Bot:
         else:
             await self.check_branch(p, str(payload["branch"]))
 
-    async def check_branch(self, p: Place, branch: str) -> None:
+    async def check_branch(self, p: Place, branch: str) -> tuple[Checked, int | None]:
+        """Check a branch; on the default branch refresh the pinned issue (its number is returned)."""
+        async with self.lock(f"{p.full_name}:branch:{branch}".lower()):
+            return await self._check_branch(p, branch)
+
+    async def _check_branch(self, p: Place, branch: str) -> tuple[Checked, int | None]:
         checked = await self.read_and_check(p, f"refs/heads/{branch}")
         cfg = checked.config.config
         if branch != checked.head.default_branch:
-            return  # only the default branch has the pinned issue; other branches are checked in their PRs
+            return checked, None  # only the default branch has the pinned issue; others are checked in PRs
         title = cfg.issue_title
         number, created, pin_note = await upsert_issue(p, title, checked.body, pin=cfg.pin_issue)
         if pin_note:
@@ -187,23 +242,27 @@ class Bot:
         await self.record_and_notify(p, scope, number, checked, notify=cfg.comment_on_change and not created)
         if cfg.check_runs and checked.verdict is not None:
             await self.post_check_run(p, checked)
+        return checked, number
 
-    async def check_pr(self, p: Place, pr: int) -> None:
-        try:
-            checked = await self.read_and_check(p, f"refs/pull/{pr}/head", pr)
-        except Skip as why:
-            log.info("%s: nothing to do, %s", p.full_name, why)
-            return
-        if checked.head.pr_state not in (None, "OPEN"):
-            return  # closed or merged while the job waited
-        cfg = checked.config.config
-        if cfg.pr_comments:
-            await upsert_pr_comment(p, pr, checked.body)
-        if cfg.check_runs and checked.verdict is not None:
-            await self.post_check_run(p, checked)
-        await self.record_and_notify(p, f"pr:{pr}", None, checked, notify=False)
+    async def check_pr(self, p: Place, pr: int, *, force: bool = False) -> tuple[Checked, int | None] | None:
+        """Check a pull request's head and refresh its sticky comment (whose id is returned) and check run.
+        None when there was nothing to do (the PR does not touch the report, unless `force`)."""
+        async with self.lock(f"{p.full_name}:pr:{pr}".lower()):
+            try:
+                checked = await self.read_and_check(p, f"refs/pull/{pr}/head", pr, force=force)
+            except Skip as why:
+                log.info("%s: nothing to do, %s", p.full_name, why)
+                return None
+            if checked.head.pr_state not in (None, "OPEN"):
+                return checked, None  # closed or merged while the job waited: nothing is refreshed
+            cfg = checked.config.config
+            comment = await upsert_pr_comment(p, pr, checked.body) if cfg.pr_comments else None
+            if cfg.check_runs and checked.verdict is not None:
+                await self.post_check_run(p, checked)
+            await self.record_and_notify(p, f"pr:{pr}", None, checked, notify=False)
+            return checked, comment
 
-    async def post_check_run(self, p: Place, checked: Checked) -> int:
+    async def post_check_run(self, p: Place, checked: Checked, details_url: str | None = None) -> int:
         v = checked.verdict
         assert v is not None
         cfg = checked.config.config
@@ -214,6 +273,7 @@ class Bot:
             summary=checked.body,
             success=v.ok,
             annotations=feedback.annotations(v, cfg.report_path),
+            details_url=details_url,
         )
 
     async def record_and_notify(
@@ -244,5 +304,10 @@ def _no_report(path: str, sha: str, notes: list[str]) -> str:
 
 def describe(payload: dict[str, Any]) -> str:
     """A short description of a job for logs (no secrets: payloads hold names and numbers only)."""
-    what = f"PR #{payload['pr']}" if payload.get("pr") is not None else f"branch {payload.get('branch')}"
+    if payload.get("comment_id") is not None:
+        what = f"comment {payload['comment_id']} in #{payload.get('number')}"
+    elif payload.get("pr") is not None:
+        what = f"PR #{payload['pr']}"
+    else:
+        what = f"branch {payload.get('branch')}"
     return f"{payload.get('owner')}/{payload.get('repo')} {what}"

@@ -71,7 +71,15 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
         timeout=settings.request_timeout_seconds,
         pacer=WritePacer(settings.write_interval_seconds),
     )
-    bot = Bot(gh, store, public_url=settings.public_url)
+    bot = Bot(
+        gh,
+        store,
+        public_url=settings.public_url,
+        artifacts=artifacts,
+        artifact_ttl=timedelta(hours=settings.artifact_ttl_hours),
+        render_limit=settings.render_limit_per_hour,
+        max_attempts=settings.max_attempts,
+    )
     secret = None
     if not insecure_no_secret:
         assert settings.webhook_secret is not None  # missing_for_serve refused to start without it
@@ -92,6 +100,7 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
                 cutoff = utcnow() - timedelta(days=settings.delivery_retention_days)
                 await asyncio.to_thread(store.prune_deliveries, cutoff)
                 await asyncio.to_thread(queue.prune, cutoff)
+                await asyncio.to_thread(store.prune_renders, utcnow() - timedelta(days=1))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=3600)
 

@@ -10,7 +10,8 @@ import pytest
 from conftest import SHARED, require_shared
 
 from bot.github import installations
-from bot.github.events import check_key, decide, touches
+from bot.github.commands import Command, Parsed, parsed_from_payload
+from bot.github.events import check_key, command_key, decide, touches
 from bot.store import Store, init_db, make_engine
 
 
@@ -124,3 +125,89 @@ def test_installation_events_update_the_store(tmp_path) -> None:  # type: ignore
     installations.apply(store, "installation", deleted)
     assert store.get_installation(inst_id) is None
     assert not installations.apply(store, "push", created)
+
+
+# --------------------------------------------------------------------------- issue comments -> command jobs
+
+
+def comment(
+    body: str, *, action: str = "created", pr: bool = False, before: str | None = None
+) -> dict[str, Any]:
+    p = example("issue_comment/created.with-installation.payload.json")
+    p["action"] = action
+    p["comment"]["body"] = body
+    if pr:
+        p["issue"]["pull_request"] = {"url": "https://api.github.com/repos/Codertocat/Hello-World/pulls/1"}
+    if before is not None:
+        p["changes"] = {"body": {"from": before}}
+    return p
+
+
+def test_a_comment_with_a_command_becomes_one_command_job() -> None:
+    jobs = decide("issue_comment", comment("Could you look?\r\n\r\n/report html main"))
+    assert len(jobs) == 1
+    job = jobs[0]
+    assert job.kind == "command" and job.installation_id == 1
+    assert (
+        job.key
+        == command_key("Codertocat", "Hello-World", 492700400)
+        == "command:codertocat/hello-world:comment:492700400"
+    )
+    p = job.payload
+    assert (p["owner"], p["repo"], p["number"], p["comment_id"], p["sender"]) == (
+        "Codertocat", "Hello-World", 1, 492700400, "Codertocat",
+    )  # fmt: skip
+    assert p["pr"] is False and p["default_branch"] == "master" and p["action"] == "created"
+    assert p["issue_url"] == "https://github.com/Codertocat/Hello-World/issues/1"
+    assert p["comment_created_at"] == "2019-05-15T15:20:21Z"
+    assert parsed_from_payload(p["command"]) == Parsed(Command("html", "main", 3, "/report html main"), ())
+    json.dumps(p)  # the queue stores it as JSON
+
+
+def test_a_command_in_a_pull_request_conversation() -> None:
+    jobs = decide("issue_comment", comment("/report check", pr=True))
+    assert len(jobs) == 1 and jobs[0].payload["pr"] is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["You are totally right!", "> /report html", "```\n/report html\n```", "I ran `/report html`", ""],
+)
+def test_comments_without_a_command_line_are_not_jobs(body: str) -> None:
+    assert decide("issue_comment", comment(body)) == []
+
+
+def test_comments_by_bots_or_apps_are_not_jobs() -> None:
+    by_bot = comment("/report check")
+    by_bot["sender"]["type"] = "Bot"
+    assert decide("issue_comment", by_bot) == []
+    authored_by_bot = comment("/report check")
+    authored_by_bot["comment"]["user"]["login"] = "report-bot[bot]"
+    assert decide("issue_comment", authored_by_bot) == []
+    via_app = comment("/report check")
+    via_app["comment"]["performed_via_github_app"] = {"id": 1, "slug": "report-bot"}
+    assert decide("issue_comment", via_app) == []
+
+
+def test_deleted_comments_and_review_comments_are_not_jobs() -> None:
+    assert decide("issue_comment", comment("/report check", action="deleted")) == []
+    review = comment("/report check")
+    review["pull_request"] = review.pop("issue")  # the shape of a review comment on a diff line
+    assert decide("pull_request_review_comment", review) == []
+
+
+def test_edits_become_jobs_only_when_the_command_changed() -> None:
+    added = decide("issue_comment", comment("LGTM\n/report help", action="edited", before="LGTM"))
+    assert len(added) == 1
+    assert (
+        added[0].key == "command:codertocat/hello-world:comment:492700400:edit"
+    )  # never replaces a created job
+    assert added[0].payload["action"] == "edited"
+    changed = decide("issue_comment", comment("/report html", action="edited", before="/report check"))
+    assert len(changed) == 1
+    same = decide(
+        "issue_comment", comment("LGTM!\n/Report Check.", action="edited", before="LGTM\n/report check")
+    )
+    assert same == []
+    no_changes = decide("issue_comment", comment("/report help", action="edited"))
+    assert len(no_changes) == 1  # GitHub did not say what it was: the config decides in the job

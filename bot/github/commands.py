@@ -85,7 +85,10 @@ __all__ = [
     "Unknown",
     "effective_permission",
     "is_bot_sender",
+    "meaning",
     "parse_comment",
+    "parsed_from_payload",
+    "parsed_to_payload",
     "permission_allows",
     "quote_command",
     "validate_ref",
@@ -473,6 +476,80 @@ def parse_comment(body: str | None) -> Parsed:
         else:
             ignored.append(raw)
     return Parsed(first, tuple(ignored))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Carrying a parsed command in a job payload (JSON)
+
+
+def parsed_to_payload(parsed: Parsed) -> dict[str, Any]:
+    """`parsed` as plain JSON values (for the job queue); `parsed_from_payload` reads it back."""
+    first = parsed.first
+    out: dict[str, Any] = {"ignored": list(parsed.ignored)}
+    if isinstance(first, Command):
+        out["first"] = {
+            "type": "command",
+            "name": first.name,
+            "ref": first.ref,
+            "line": first.line,
+            "raw": first.raw,
+        }
+    elif isinstance(first, Unknown):
+        out["first"] = {
+            "type": "unknown",
+            "word": first.word,
+            "suggestion": first.suggestion,
+            "line": first.line,
+            "raw": first.raw,
+        }
+    elif isinstance(first, Invalid):
+        out["first"] = {"type": "invalid", "reason": first.reason, "line": first.line, "raw": first.raw}
+    else:
+        out["first"] = None
+    return out  # fmt: skip
+
+
+def parsed_from_payload(data: Any) -> Parsed:
+    """The `Parsed` a payload made by `parsed_to_payload` holds; anything malformed is no command."""
+    if not isinstance(data, dict):
+        return Parsed(None, ())
+    ignored = tuple(str(x) for x in data.get("ignored") or () if isinstance(x, str))
+    first = data.get("first")
+    if not isinstance(first, dict):
+        return Parsed(None, ignored)
+    line = first["line"] if isinstance(first.get("line"), int) else 0
+    raw = str(first.get("raw") or "")
+    kind = first.get("type")
+    if kind == "command" and first.get("name") in _COMMANDS:
+        name: CommandName = (
+            "help" if first["name"] == "help" else "check" if first["name"] == "check" else "html"
+        )
+        ref = first.get("ref")
+        ref = ref if isinstance(ref, str) and validate_ref(ref) is None and name != "help" else None
+        return Parsed(Command(name, ref, line, raw), ignored)
+    if kind == "unknown":
+        suggestion = str(first.get("suggestion"))
+        return Parsed(
+            Unknown(
+                str(first.get("word") or ""), suggestion if suggestion in _COMMANDS else "help", line, raw
+            ),
+            ignored,
+        )
+    if kind == "invalid":
+        return Parsed(Invalid(str(first.get("reason") or "the command cannot be read"), line, raw), ignored)
+    return Parsed(None, ignored)
+
+
+def meaning(first: Command | Unknown | Invalid | None) -> tuple[str, ...] | None:
+    """What a command asks for, regardless of where it stands and how it is spelled: two comments with
+    the same meaning ask for the same thing (an edit that leaves the command as it was changes nothing)."""
+    if isinstance(first, Command):
+        return ("command", first.name, first.ref or "")
+    if isinstance(first, Unknown):
+        return ("unknown", first.word.lower())
+    if isinstance(first, Invalid):
+        return ("invalid", first.reason)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -3,6 +3,13 @@
 Events from any bot (this app included) never trigger work. A push concerns the report when it is on the
 default branch and touches the report's folder or the bot's config (or GitHub left its file lists out); a
 pull request when it is opened, updated or reopened (the job then looks whether it touches the report).
+
+An issue or pull-request comment (`issue_comment`) becomes a `command` job when it holds a `/report`
+command line (see `bot.github.commands`), keyed per comment. An edited comment becomes a job only when the
+edit changed what its first command asks for, under its own key (`...:edit`: it must not replace a created
+comment's job still waiting, since edits run only when the repository's config says so, which the job
+reads). Comments written by a bot or through an app never become jobs; review comments on a diff
+(`pull_request_review_comment`) are not commands.
 """
 
 from __future__ import annotations
@@ -10,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.github.commands import is_bot_sender
+from bot.github.commands import is_bot_sender, meaning, parse_comment, parsed_to_payload
 from bot.github.config import CONFIG_PATH
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
 MAX_LISTED_COMMITS = 2048  # GitHub lists at most this many commits in a push payload
+COMMENT_ACTIONS = {"created", "edited"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,49 @@ def check_key(owner: str, repo: str, scope: str) -> str:
     return f"check:{owner}/{repo}:{scope}".lower()
 
 
+def command_key(owner: str, repo: str, comment_id: int, *, edited: bool = False) -> str:
+    key = f"command:{owner}/{repo}:comment:{comment_id}".lower()
+    return key + ":edit" if edited else key
+
+
+def _comment_job(payload: dict[str, Any], base: dict[str, Any], default_branch: str) -> list[Enqueue]:
+    action = payload.get("action")
+    comment, issue, sender = payload.get("comment"), payload.get("issue"), payload.get("sender")
+    if action not in COMMENT_ACTIONS or not isinstance(comment, dict) or not isinstance(issue, dict):
+        return []
+    comment_id, number, body = comment.get("id"), issue.get("number"), comment.get("body")
+    if not isinstance(comment_id, int) or not isinstance(number, int) or not isinstance(body, str):
+        return []
+    author = comment.get("user")
+    if not isinstance(author, dict) or is_bot_sender(author) or comment.get("performed_via_github_app"):
+        return []
+    if not isinstance(sender, dict) or not isinstance(sender.get("login"), str):
+        return []
+    parsed = parse_comment(body)
+    if parsed.first is None:
+        return []
+    edited = action == "edited"
+    if edited:
+        before = ((payload.get("changes") or {}).get("body") or {}).get("from")
+        if isinstance(before, str) and meaning(parse_comment(before).first) == meaning(parsed.first):
+            return []  # the edit left the command as it was
+    created_at = comment.get("created_at")
+    job = {
+        **base,
+        "default_branch": default_branch,
+        "number": number,
+        "pr": isinstance(issue.get("pull_request"), dict),
+        "issue_url": str(issue.get("html_url") or ""),
+        "comment_id": comment_id,
+        "comment_created_at": created_at if isinstance(created_at, str) else None,
+        "sender": sender["login"],
+        "action": action,
+        "command": parsed_to_payload(parsed),
+    }
+    key = command_key(base["owner"], base["repo"], comment_id, edited=edited)
+    return [Enqueue("command", key, job, base["installation_id"])]
+
+
 def decide(event: str, payload: dict[str, Any], report_dir: str = "reports") -> list[Enqueue]:
     """The jobs a delivery asks for (none for most events)."""
     if not isinstance(payload, dict):
@@ -104,4 +155,6 @@ def decide(event: str, payload: dict[str, Any], report_dir: str = "reports") -> 
         return [
             Enqueue("check", check_key(owner, name, f"pr:{number}"), {**base, "pr": number}, installation)
         ]
+    if event == "issue_comment":
+        return _comment_job(payload, base, default_branch)
     return []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, cast
 
 from githubkit import GitHub
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 ISSUE_MARKER = "<!-- report-bot:report-check -->"
 PR_MARKER = "<!-- report-bot:pr-comment -->"
 CHANGE_MARKER = "<!-- report-bot:change {key} -->"
+COMMAND_MARKER = "<!-- report-bot:command {key} -->"
 CHECK_NAME = "Report check"
 ANNOTATIONS_PER_REQUEST = 50
 MAX_ANNOTATIONS = 500
@@ -235,6 +237,27 @@ async def react(p: Place, comment_id: int, content: str) -> None:
         )  # type: ignore[call-overload]
 
 
-async def reply_comment(p: Place, number: int, body: str, key: str) -> None:
-    """A reply in an issue or PR conversation, idempotent across retries by a marker keyed on the command."""
-    await comment_on_change(p, number, key, body)
+async def find_reply(p: Place, number: int, key: str, since: datetime | None = None) -> str | None:
+    """The body of the bot's reply marked with `key` in issue/PR `number`, or None.
+
+    `since` (the command's creation time) narrows the listing to comments made from then on, so one page
+    finds the reply even in a long conversation. Comments by people are never taken for the bot's."""
+    marker = COMMAND_MARKER.format(key=key)
+    resp = await p.gh.rest.issues.async_list_comments(
+        p.owner, p.repo, number, since=since if since is not None else UNSET, per_page=100
+    )
+    for c in cast("list[Any]", resp.parsed_data):
+        if c.body and marker in c.body and _is_bot(c.user):
+            return str(c.body)
+    return None
+
+
+async def reply_comment(p: Place, number: int, body: str, key: str, since: datetime | None = None) -> bool:
+    """A reply in an issue or PR conversation, made once: idempotent across retries by a hidden marker keyed
+    on the command (`key`). Returns False when a later attempt found it posted already."""
+    marker = COMMAND_MARKER.format(key=key)
+    if p.retrying and await find_reply(p, number, key, since) is not None:
+        return False
+    async with p.app.write(p.installation_id):
+        await p.gh.rest.issues.async_create_comment(p.owner, p.repo, number, body=f"{marker}\n{body}")
+    return True
