@@ -44,7 +44,7 @@ from bot.queue import Job, RetryLater
 from bot.report import feedback
 from bot.report.diagnostics import code
 from bot.report.images import links, resolve
-from bot.report.render import ReadFile, RenderedPage, RenderError, RenderLimits, render_page
+from bot.report.render import ReadFile, RenderedPage, RenderError, render_page
 from bot.store import utcnow
 
 if TYPE_CHECKING:
@@ -376,7 +376,7 @@ async def render_checked(bot: Bot, p: Place, checked: Checked) -> RenderedPage:
     report_text = head.report
     report_dir = checked.config.config.report_dir
     reader = RepoReader(p.gh, p.owner, p.repo, bot.blobs)
-    limits = RenderLimits()
+    limits = bot.render_limits
     fetched: dict[str, bytes] = {}
 
     async def fetch(paths: set[str]) -> None:

@@ -29,6 +29,7 @@ from bot.queue import Job, RetryLater
 from bot.report import feedback
 from bot.report.check import Verdict, check
 from bot.report.diagnostics import code
+from bot.report.render import RenderLimits
 from bot.report.rules import BUILTIN, RuleSet, RuleSetError, resolve
 from bot.store import Store
 
@@ -74,6 +75,8 @@ class Bot:
     artifact_ttl: timedelta = timedelta(hours=72)
     render_limit: int = 20
     """`/report html` renders per repository and hour, unless the repository's config says otherwise."""
+    render_limits: RenderLimits = field(default_factory=RenderLimits)
+    """Hard limits of a rendered page (report size, images, page size)."""
     max_attempts: int = 6
     """The queue's attempts per job: a command answers on its last one even when GitHub keeps failing."""
     blobs: BlobCache = field(default_factory=BlobCache)

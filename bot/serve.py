@@ -78,6 +78,7 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
         artifacts=artifacts,
         artifact_ttl=timedelta(hours=settings.artifact_ttl_hours),
         render_limit=settings.render_limit_per_hour,
+        render_limits=settings.render_limits(),
         max_attempts=settings.max_attempts,
     )
     secret = None

@@ -7,9 +7,13 @@ value.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from bot.report.render import RenderLimits
 
 ENV_PREFIX = "REPORT_BOT_"
 _PEM_BEGIN = "-----BEGIN "
@@ -55,6 +59,11 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=60, gt=0)
     delivery_retention_days: int = Field(default=14, ge=1)
     render_limit_per_hour: int = Field(default=20, ge=0)
+    render_max_report_kb: int = Field(default=256, ge=1)
+    render_max_images: int = Field(default=100, ge=0)
+    render_max_image_mb: int = Field(default=10, ge=1)
+    render_max_total_images_mb: int = Field(default=30, ge=1)
+    render_max_page_mb: int = Field(default=48, ge=1)
     log_level: str = "INFO"
 
     @field_validator("private_key", "webhook_secret", mode="before")
@@ -86,6 +95,19 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: str) -> str:
         return value.upper()
+
+    def render_limits(self) -> RenderLimits:
+        """The rendered page's hard limits (`/report html`)."""
+        from bot.report.render import RenderLimits
+
+        mb = 1_000_000
+        return RenderLimits(
+            max_report_bytes=self.render_max_report_kb * 1000,
+            max_images=self.render_max_images,
+            max_image_bytes=self.render_max_image_mb * mb,
+            max_total_image_bytes=self.render_max_total_images_mb * mb,
+            max_output_bytes=self.render_max_page_mb * mb,
+        )
 
     def private_key_pem(self) -> str | None:
         """The App's private key (PEM text), from the variable or the file; None when neither is set."""

@@ -381,3 +381,15 @@ def test_edited_comments_run_when_the_config_says_so(double: GitHubDouble, bot: 
     mark = d.mark()
     _edit(d, bot, repo, number, d.comment(ORG, repo, c.id), "Looks good!\n/report help")
     assert len(replies(d, repo, number)) == 1 and d.count(since=mark) == 0
+
+
+def test_render_limits_come_from_the_settings(double: GitHubDouble, app_key: AppKey, tmp_path: Path) -> None:
+    """REPORT_BOT_RENDER_MAX_REPORT_KB (and the other render limits) reach `/report html`."""
+    d, repo = double, "html-small-limit"
+    make_repo(d, repo)
+    number = d.add_issue(ORG, repo, "Preview").number
+    with BotServer(d, app_key.private_pem, tmp_path, REPORT_BOT_RENDER_MAX_REPORT_KB="10") as small:
+        c = say(d, small, repo, number, "/report html")
+    body = only_reply(d, repo, number)
+    assert "over the limit of" in body and "max_report_bytes" in body
+    assert reactions(d, repo, c) == ["eyes", "confused"]

@@ -175,3 +175,10 @@ def test_secrets_never_shown(monkeypatch: pytest.MonkeyPatch, caplog: pytest.Log
             assert secret not in text
     assert "**********" in repr(s)
     assert s.webhook_secret is not None and s.webhook_secret.get_secret_value() == "hook-secret-value-42"
+
+
+def test_render_limits_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORT_BOT_RENDER_MAX_REPORT_KB", "64")
+    monkeypatch.setenv("REPORT_BOT_RENDER_MAX_IMAGES", "5")
+    limits = Settings(_env_file=None).render_limits()  # type: ignore[call-arg]
+    assert (limits.max_report_bytes, limits.max_images, limits.max_image_bytes) == (64_000, 5, 10_000_000)
