@@ -296,10 +296,11 @@ class Bot:
 
 
 def _no_report(path: str, sha: str, notes: list[str]) -> str:
+    """`path` comes from the repository's config (student-controlled): shown only as a safe code span."""
     lines = [
-        f"### ❓ No report at `{path}` at commit `{sha[:7]}`",
+        f"### ❓ No report at {code(path, 200)} at commit `{sha[:7]}`",
         "",
-        f"The bot checks `{path}`. Restore it from the course template (the file must keep this name), "
+        f"The bot checks {code(path, 200)}. Restore it from the course template (the file must keep this name), "
         "or set `report_path` in `.github/report-bot.yml` if the course keeps the report elsewhere.",
     ]
     return "\n\n".join([*notes, "\n".join(lines)])

@@ -213,3 +213,14 @@ def test_request_budget(github_double: GitHubDouble, bot: BotServer) -> None:
     print("\nfirst push:", len(first), first, "\nsteady state:", len(steady), steady)
     assert len(steady) <= 4
     assert [m for m, _ in steady] == ["POST", "GET", "PATCH", "POST"]  # GraphQL head, tree, issue, check run
+
+
+def test_a_hostile_report_path_in_the_config_cannot_mention_anyone(
+    github_double: GitHubDouble, bot: BotServer
+) -> None:
+    d = github_double
+    d.add_repo(ORG, "group-13", {".github/report-bot.yml": "report_path: 'docs/x`@teacher`y.md'\n"})
+    push(d, bot, "group-13", {"docs/other.md": "x"}, changed=[".github/report-bot.yml"])
+    body = d.issues(ORG, "group-13")[0].body
+    assert "No report at `docs/x'@teacher'y.md`" in body
+    assert "`@teacher`" not in body
