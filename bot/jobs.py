@@ -211,7 +211,14 @@ class Bot:
             return Checked(head, loaded, None, body)
         snapshot = await reader.tree(head.sha)
         rules, reason = await self.rules_for(reader, head, cfg, snapshot, notes)
-        verdict = check(head.report, rules, list(snapshot.files), cfg.report_dir, reason)
+        files: list[str] | None = list(snapshot.files)
+        if snapshot.truncated:  # a huge repository: GitHub listed only part of it
+            files = None
+            notes.append(
+                "ℹ️ GitHub's file list is incomplete for this repository (too many files), so image links "
+                "were not looked up."
+            )
+        verdict = check(head.report, rules, files, cfg.report_dir, reason)
         body = feedback.render(verdict, commit=head.sha, limit=feedback.LIMIT - 2000)
         if notes:
             body = "\n\n".join(notes) + "\n\n" + body

@@ -224,3 +224,20 @@ def test_a_hostile_report_path_in_the_config_cannot_mention_anyone(
     body = d.issues(ORG, "group-13")[0].body
     assert "No report at `docs/x'@teacher'y.md`" in body
     assert "`@teacher`" not in body
+
+
+def test_a_truncated_file_list_does_not_call_images_missing(
+    github_double: GitHubDouble, bot: BotServer
+) -> None:
+    """GitHub truncates the trees of huge repositories: images it did not list are unknown, not missing."""
+    d = github_double
+    report = seed("000_8087f8353d4a158a.md")
+    d.add_repo(ORG, "group-14", {f"data/file{i}.txt": "x" for i in range(5)})
+    d.truncate_trees(3)
+    try:
+        push(d, bot, "group-14", {"reports/README.md": report, "reports/figures/avmbucket.png": PNG})
+    finally:
+        d.truncate_trees(None)
+    body = d.issues(ORG, "group-14")[0].body
+    assert "RB020" not in body and "21/31 questions pass" in body
+    assert "file list is incomplete" in body

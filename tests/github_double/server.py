@@ -291,6 +291,11 @@ class GitHubDouble:
     def reset_rate_limits(self) -> None:
         self.ctx.rate.reset()
 
+    def truncate_trees(self, limit: int | None) -> None:
+        """Recursive git trees list at most `limit` entries and answer `truncated: true`, as GitHub does for
+        huge repositories (None: never)."""
+        self.state.tree_limit = limit
+
     # -- state for assertions (copies) ---------------------------------------------------------------------
 
     def issues(self, owner: str, name: str, *, include_deleted: bool = False) -> list[Issue]:

@@ -318,7 +318,16 @@ class Shapes:
             else:
                 item["url"] = f"{api}/git/trees/{e.sha}"
             entries.append(item)
-        return {"sha": tree_sha, "url": f"{api}/git/trees/{tree_sha}", "tree": entries, "truncated": False}
+        limit = self.state.tree_limit
+        truncated = recursive and limit is not None and len(entries) > limit
+        if truncated:
+            entries = entries[:limit]
+        return {
+            "sha": tree_sha,
+            "url": f"{api}/git/trees/{tree_sha}",
+            "tree": entries,
+            "truncated": truncated,
+        }
 
     def blob(self, r: Repo, sha: str) -> Json:
         data = r.objects.blobs[sha]

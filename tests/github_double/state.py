@@ -56,6 +56,8 @@ class GitHubState:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.tokens: dict[str, Token] = {}
         self.token_ttl = token_ttl
+        self.tree_limit: int | None = None
+        """Recursive trees list at most this many entries and say `truncated` (GitHub: 100,000 / 7 MB)."""
         owner = self.user(app_owner, "Organization")
         self.app = AppInfo(app_id, app_slug, app_slug, owner, make_node_id("A", app_id), utcnow())
         self.bot = self.user(f"{app_slug}[bot]", "Bot")
