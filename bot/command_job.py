@@ -231,7 +231,7 @@ def _remember_refusal(a: Asked) -> None:
 async def _refuse(bot: Bot, a: Asked, minimum: str, level: str) -> Outcome:
     """One polite reply per person and issue; later commands of theirs there only get 😕."""
     p = a.place
-    async with bot.lock(f"refusal:{p.full_name}:{_refusal_scope(a)}".lower()):
+    async with bot.exclusive(f"refusal:{p.full_name}:{_refusal_scope(a)}".lower()):
         if p.store.get_reply(p.full_name, "pr_comment", _refusal_scope(a)) is not None:
             log.info("%s: %s may not run commands (told before in #%s)", p.full_name, a.sender, a.number)
             return "denied"
@@ -323,7 +323,7 @@ async def _html(bot: Bot, a: Asked, ref: str | None, loaded: LoadedConfig) -> Ou
         return await _post(a, "😕 Rendering pages is not set up on this server. Tell your teacher.", "failed")
     cfg = loaded.config
     limit = cfg.renders_per_hour if cfg.renders_per_hour is not None else bot.render_limit
-    async with bot.lock(f"render:{p.full_name}".lower()):
+    async with bot.exclusive(f"render:{p.full_name}".lower()):
         now = utcnow()
         used = p.store.count_renders(p.full_name, now - RENDER_WINDOW)
         if used >= limit:

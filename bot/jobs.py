@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,6 +34,7 @@ from bot.report.diagnostics import code
 from bot.report.render import RenderLimits
 from bot.report.rules import BUILTIN, RuleSet, RuleSetError, resolve
 from bot.store import Store
+from bot.store.locks import place_lock
 
 log = logging.getLogger(__name__)
 ORG_CONFIG_TTL = 300.0
@@ -91,6 +94,12 @@ class Bot:
         if found is None:
             found = self._locks[key] = asyncio.Lock()
         return found
+
+    @asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[None]:
+        """One writer for `key` in this process and, on PostgreSQL, across replicas."""
+        async with self.lock(key), place_lock(self.store.engine, key):
+            yield
 
     def report_dir(self, full_name: str) -> str:
         """The report's folder in a repository, as its config last said (the web layer filters pushes by it)."""
@@ -236,7 +245,7 @@ class Bot:
 
     async def check_branch(self, p: Place, branch: str) -> tuple[Checked, int | None]:
         """Check a branch; on the default branch refresh the pinned issue (its number is returned)."""
-        async with self.lock(f"{p.full_name}:branch:{branch}".lower()):
+        async with self.exclusive(f"{p.full_name}:branch:{branch}".lower()):
             return await self._check_branch(p, branch)
 
     async def _check_branch(self, p: Place, branch: str) -> tuple[Checked, int | None]:
@@ -257,7 +266,7 @@ class Bot:
     async def check_pr(self, p: Place, pr: int, *, force: bool = False) -> tuple[Checked, int | None] | None:
         """Check a pull request's head and refresh its sticky comment (whose id is returned) and check run.
         None when there was nothing to do (the PR does not touch the report, unless `force`)."""
-        async with self.lock(f"{p.full_name}:pr:{pr}".lower()):
+        async with self.exclusive(f"{p.full_name}:pr:{pr}".lower()):
             try:
                 checked = await self.read_and_check(p, f"refs/pull/{pr}/head", pr, force=force)
             except Skip as why:
