@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.errors import BadInput
 from bot.local_files import list_images, read_text, repo_root
 from bot.report.check import NotAReport, Verdict, check, require_report
+from bot.report.parse import parse
 from bot.report.rules import BUILTIN, RuleSetError, resolve
 
 
@@ -25,8 +26,9 @@ def report_dir_in(path: Path, root: Path) -> str:
 
 def verdict_for(path: Path, raw: str, rules_spec: str, root: Path) -> Verdict:
     """Resolve `--rules` (reading a YAML file or the `report.py` beside the report) and check `raw`."""
+    report = parse(raw)
     try:
-        require_report(raw)
+        require_report(report)
     except NotAReport as exc:
         raise BadInput(f"{path}: {exc}") from None
     yaml_text = None
@@ -41,11 +43,11 @@ def verdict_for(path: Path, raw: str, rules_spec: str, root: Path) -> Verdict:
             report_py = None  # `auto` then recognises the template's year instead
     try:
         rules, reason = resolve(
-            rules_spec, raw, report_py=report_py, report_py_source=str(py_path), yaml_text=yaml_text
+            rules_spec, report, report_py=report_py, report_py_source=str(py_path), yaml_text=yaml_text
         )
     except RuleSetError as exc:
         raise BadInput(str(exc)) from None
-    return check(raw, rules, list_images(root), report_dir_in(path, root), reason)
+    return check(report, rules, list_images(root), report_dir_in(path, root), reason)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from bot.queue import Job, RetryLater
 from bot.report import feedback
 from bot.report.check import Verdict, check
 from bot.report.diagnostics import code
+from bot.report.parse import Report, parse
 from bot.report.render import RenderLimits
 from bot.report.rules import BUILTIN, RuleSet, RuleSetError, resolve
 from bot.store import Store
@@ -172,10 +173,18 @@ class Bot:
         return reader, head, loaded
 
     async def rules_for(
-        self, reader: RepoReader, head: Head, cfg: BotConfig, snapshot: Snapshot | None, notes: list[str]
+        self,
+        reader: RepoReader,
+        head: Head,
+        cfg: BotConfig,
+        snapshot: Snapshot | None,
+        notes: list[str],
+        report: Report | None = None,
     ) -> tuple[RuleSet, str]:
-        """The rule set for the report at `head` (a note is added when the configured one cannot be used)."""
+        """The rule set for the report at `head` (a note is added when the configured one cannot be used).
+        `report` is the report already parsed, if the caller has it."""
         assert head.report is not None
+        subject: str | Report = report if report is not None else head.report
         rules_yaml = None
         if cfg.rules not in BUILTIN and cfg.rules != "auto":
             if snapshot is None:
@@ -185,7 +194,7 @@ class Bot:
         try:
             return resolve(
                 cfg.rules,
-                head.report,
+                subject,
                 report_py=head.script if cfg.rules == "auto" else None,
                 report_py_source=(cfg.report_dir + "/report.py").lstrip("/"),
                 yaml_text=rules_yaml,
@@ -194,7 +203,7 @@ class Bot:
             notes.append(
                 f"⚠️ The rule set could not be used, the built-in detection applies: {code(str(exc), 300)}"
             )
-            return resolve("auto", head.report)
+            return resolve("auto", subject)
 
     async def read_and_check(
         self, p: Place, ref: str, pr: int | None = None, *, force: bool = False
@@ -219,7 +228,8 @@ class Bot:
             body = _no_report(cfg.report_path, head.sha, notes)
             return Checked(head, loaded, None, body)
         snapshot = await reader.tree(head.sha)
-        rules, reason = await self.rules_for(reader, head, cfg, snapshot, notes)
+        report = parse(head.report)  # once, for the rule set's detection and for the check
+        rules, reason = await self.rules_for(reader, head, cfg, snapshot, notes, report)
         files: list[str] | None = list(snapshot.files)
         if snapshot.truncated:  # a huge repository: GitHub listed only part of it
             files = None
@@ -227,7 +237,7 @@ class Bot:
                 "ℹ️ GitHub's file list is incomplete for this repository (too many files), so image links "
                 "were not looked up."
             )
-        verdict = check(head.report, rules, files, cfg.report_dir, reason)
+        verdict = check(report, rules, files, cfg.report_dir, reason)
         body = feedback.render(verdict, commit=head.sha, limit=feedback.LIMIT - 2000)
         if notes:
             body = "\n\n".join(notes) + "\n\n" + body

@@ -87,15 +87,16 @@ class Verdict:
 
 
 def check(
-    raw: str,
+    raw: str | Report,
     rules: RuleSet,
     files: Iterable[str] | None = None,
     report_dir: str = "reports",
     reason: str = "",
 ) -> Verdict:
     """Check a report. `files` are the repository's paths (None: unknown, image files are not looked up);
-    `report_dir` is the report's folder in the repository, where relative image links start."""
-    report = parse(raw)
+    `report_dir` is the report's folder in the repository, where relative image links start. `raw` may be
+    the text or its `parse()`d Report (callers that parsed it already need not parse it twice)."""
+    report = parse(raw) if isinstance(raw, str) else raw
     text = (BOM if report.bom else "") + report.text
     result = official.run(text, rules)
     index = images.FileIndex.of(files) if files is not None else None
@@ -105,8 +106,7 @@ def check(
     )
 
 
-def require_report(raw: str) -> None:
-    report = parse(raw)
+def require_report(report: Report) -> None:
     if not report.questions and "Answer:" not in report.text:
         raise NotAReport(
             "no `### Question N` headings and no `Answer:` found: this is not a report from the template"

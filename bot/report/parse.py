@@ -190,10 +190,6 @@ def _questions(
     return tuple(out)
 
 
-def is_question_heading(h: Heading) -> bool:
-    return h.level >= 2 and _QUESTION.match(h.title) is not None
-
-
 def _question(
     lines: tuple[str, ...], quotes: frozenset[int], number: int, heading_line: int, end: int
 ) -> Question:
@@ -298,8 +294,3 @@ def _checklist(lines: tuple[str, ...], headings: tuple[Heading, ...]) -> tuple[C
         if m:
             out.append(ChecklistItem(group, m.group(2).strip(), m.group(1) != " ", i + 1))
     return tuple(out)
-
-
-def placeholder_number(line: str) -> int | None:
-    m = _PLACEHOLDER.search(line)
-    return int(m.group(1)) if m else None

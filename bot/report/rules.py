@@ -13,7 +13,10 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from bot.report.parse import Report
 
 BUILTIN_DIR = os.path.join(os.path.dirname(__file__), "rules")
 BUILTIN = ("dtu-mlops-2026", "dtu-mlops-2025", "dtu-mlops-2024")
@@ -208,11 +211,13 @@ def compile_builtin() -> list[str]:
 # --------------------------------------------------------------------------- detection
 
 
-def detect_year(report_text: str) -> tuple[RuleSet, str]:
-    """Best guess of the course year from the template's text; returns the rule set and why."""
-    from bot.report.parse import parse
+def detect_year(report: str | Report) -> tuple[RuleSet, str]:
+    """Best guess of the course year from the template's text (or its parsed Report); returns the rule set
+    and why."""
+    if isinstance(report, str):
+        from bot.report.parse import parse
 
-    report = parse(report_text)
+        report = parse(report)
     numbers = {q.number for q in report.questions}
     newest = builtin(BUILTIN[0])
     if numbers and max(numbers) <= 27 and not report.find(28):
@@ -221,9 +226,9 @@ def detect_year(report_text: str) -> tuple[RuleSet, str]:
         ), f"the report has {max(numbers)} questions (the 27-question template)"
     q3 = report.find(3)
     q3_prompt = q3[0].prompt if q3 else ""
-    if q3_prompt and _similar(q3_prompt, newest.questions[2].prompt or ""):
+    if q3_prompt and prompt_matches(q3_prompt, newest.questions[2].prompt or ""):
         return newest, "question 3 has the 2026 wording"
-    if "uv add typer markdown" in report_text:
+    if "uv add typer markdown" in report.text:
         return newest, "the template mentions `uv add typer markdown` (added in January 2026)"
     return builtin("dtu-mlops-2025"), "31 questions with the 2025 wording"
 
@@ -236,24 +241,21 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
-def _similar(a: str, b: str) -> bool:
-    return _words(a) == _words(b)
-
-
 def prompt_matches(actual: str, canonical: str) -> bool:
     """Prompts compare equal ignoring case, punctuation, Markdown emphasis and spacing."""
-    return _similar(actual, canonical)
+    return _words(actual) == _words(canonical)
 
 
 def resolve(
     spec: str,
-    report_text: str,
+    report: str | Report,
     *,
     report_py: str | None = None,
     report_py_source: str = "report.py",
     yaml_text: str | None = None,
 ) -> tuple[RuleSet, str]:
-    """Pick the rule set for `spec` (`auto`, a built-in name, or a YAML file whose text is `yaml_text`).
+    """Pick the rule set for `spec` (`auto`, a built-in name, or a YAML file whose text is `yaml_text`) for
+    `report` (its text, or its parsed Report).
 
     Returns the rule set and a sentence saying which one was picked and why.
     """
@@ -270,10 +272,10 @@ def resolve(
         try:
             rules = from_report_py(report_py, report_py_source)
         except RuleSetError as exc:
-            guess, why = detect_year(report_text)
+            guess, why = detect_year(report)
             return guess, f"{guess.name}: {report_py_source} could not be read ({exc}); {why}"
         return rules, f"{rules.name}: read from {report_py_source} beside the report"
-    guess, why = detect_year(report_text)
+    guess, why = detect_year(report)
     return guess, f"{guess.name}: {why}"
 
 
