@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.report.check import Verdict
 from bot.report.diagnostics import Diagnostic
-from bot.report.rules import Range
 
 LIMIT = 65_000
 ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
@@ -40,12 +39,6 @@ def _escape_plain(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("@", "@" + _ZWSP)
     return re.sub(r"#(?=\d)", "#" + _ZWSP, text)
-
-
-def _range(r: Range | None) -> str:
-    if r is None:
-        return "–"
-    return f"{r.min}–{r.max}" if r.min != r.max else f"{r.min}"
 
 
 def _short_sha(sha: str | None) -> str:
@@ -108,8 +101,8 @@ def render(v: Verdict, *, commit: str | None = None, limit: int = LIMIT) -> str:
     for q in o.questions or ():
         rule = rules.rule(q.number)
         topic = escape(rule.topic if rule else "", table=True)
-        words = f"{q.words} ({_range(rule.words)})" if rule and rule.words else f"{q.words}"
-        imgs = f"{q.images} ({_range(rule.images)})" if rule and rule.images else f"{q.images}"
+        words = f"{q.words} ({rule.words})" if rule and rule.words else f"{q.words}"
+        imgs = f"{q.images} ({rule.images})" if rule and rule.images else f"{q.images}"
         if q.passed:
             passing_rows.append(f"| {q.number} | {topic} | {words} | {imgs} |")
         else:

@@ -33,7 +33,7 @@ class Range:
     max: int
 
     def __str__(self) -> str:
-        return f"{self.min}–{self.max}"
+        return f"{self.min}–{self.max}" if self.min != self.max else str(self.min)
 
 
 @dataclass(frozen=True)
