@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from bot.report.render import RenderLimits
+    from bot.report.page_limits import RenderLimits
 
 ENV_PREFIX = "REPORT_BOT_"
 _PEM_BEGIN = "-----BEGIN "
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
 
     def render_limits(self) -> RenderLimits:
         """The rendered page's hard limits (`/report html`)."""
-        from bot.report.render import RenderLimits
+        from bot.report.page_limits import RenderLimits
 
         mb = 1_000_000
         return RenderLimits(

@@ -19,7 +19,7 @@ from bot.artifacts import (
     LocalArtifactStore,
     safe_filename,
 )
-from bot.artifacts_web import CSP, GONE_BODY, artifact_router, sweep_forever
+from bot.web.artifacts import CSP, GONE_BODY, artifact_router, sweep_forever
 
 T0 = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
 PAGE = b"<!DOCTYPE html><p>report</p>"

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPORTS, require_shared
 from reportgen import FIGURE, make_report
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.report import feedback
 from bot.report.check import check
 from bot.report.rules import builtin
@@ -156,7 +156,7 @@ def test_report_py_beside_the_report_is_read_not_run(
 
 
 def test_check_does_not_import_the_web_or_github_stack() -> None:
-    code = "import sys, bot.cli, bot.check_cli; bad = [m for m in ('fastapi', 'githubkit', 'uvicorn', 'sqlalchemy', 'httpx', 'markdown_it', 'yaml') if m in sys.modules]; print(bad)"
+    code = "import sys, bot.cli.main, bot.cli.check; bad = [m for m in ('fastapi', 'githubkit', 'uvicorn', 'sqlalchemy', 'httpx', 'markdown_it', 'yaml') if m in sys.modules]; print(bad)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -16,9 +16,7 @@ from github_double.fixtures import AppKey
 from test_commands import COMMENTS
 
 from bot.artifacts import LocalArtifactStore
-from bot.command_job import compose, help_text, render_limit_text
-from bot.github.client import GitHubApp
-from bot.github.commands import (
+from bot.commands.grammar import (
     Command,
     Invalid,
     Parsed,
@@ -27,10 +25,13 @@ from bot.github.commands import (
     parsed_from_payload,
     parsed_to_payload,
 )
-from bot.github.config import BotConfig, LoadedConfig
+from bot.commands.texts import Settings as HelpSettings
+from bot.commands.texts import compose, help_text, render_limit_text
+from bot.github.client import GitHubApp
+from bot.github.config import BotConfig
 from bot.github.events import decide
 from bot.github.permissions import PermissionCache
-from bot.jobs import Bot
+from bot.jobs import Bot, handle
 from bot.queue import Job, RetryLater, WritePacer
 from bot.store import Store, init_db, make_engine
 
@@ -121,9 +122,9 @@ async def test_a_reply_github_made_but_answered_502_for_is_not_made_twice(
     job = command_job(d, "retry-reply", number, "/report help")
     d.succeed_then_fail_next("POST", f"/repos/{ORG}/retry-reply/issues/{number}/comments", status=502)
     with pytest.raises(RetryLater):
-        await bot.handle(job)
+        await handle(bot, job)
     assert len(replies(d, "retry-reply", number)) == 1
-    await bot.handle(again(job))
+    await handle(bot, again(job))
     assert len(replies(d, "retry-reply", number)) == 1
     assert reactions(d, "retry-reply", job.payload["comment_id"]) == ["eyes", "rocket"]
 
@@ -136,9 +137,9 @@ async def test_the_last_attempt_answers_when_github_keeps_failing(
     job = command_job(d, "retry-last", number, "/report check")
     d.fail_next("POST", "/graphql", status=502, times=10)
     with pytest.raises(RetryLater):
-        await bot.handle(job)
+        await handle(bot, job)
     assert replies(d, "retry-last", number) == []
-    await bot.handle(Job(job.id, job.kind, job.key, job.payload, job.installation_id, 3, job.created_at))
+    await handle(bot, Job(job.id, job.kind, job.key, job.payload, job.installation_id, 3, job.created_at))
     (body,) = replies(d, "retry-last", number)
     assert "> `/report check`" in body
     assert (
@@ -154,7 +155,7 @@ async def test_a_deleted_comment_ends_the_job_quietly(github_double: GitHubDoubl
     number = make_repo(d, "deleted")
     job = command_job(d, "deleted", number, "/report check")
     d.delete_comment(ORG, "deleted", job.payload["comment_id"])
-    await bot.handle(job)
+    await handle(bot, job)
     assert replies(d, "deleted", number) == [] and d.issues(ORG, "deleted")[0].title == "Questions"
 
 
@@ -167,11 +168,11 @@ async def test_permissions_are_asked_once_per_repository_and_person_for_minutes(
     d = github_double
     number = make_repo(d, "perm-cache")
     path = f"/repos/{ORG}/perm-cache/collaborators/*/permission"
-    await bot.handle(command_job(d, "perm-cache", number, "/report help"))
-    await bot.handle(command_job(d, "perm-cache", number, "/report help"))
+    await handle(bot, command_job(d, "perm-cache", number, "/report help"))
+    await handle(bot, command_job(d, "perm-cache", number, "/report help"))
     assert d.count("GET", path=path) == 1
     clock.now += 301
-    await bot.handle(command_job(d, "perm-cache", number, "/report help"))
+    await handle(bot, command_job(d, "perm-cache", number, "/report help"))
     assert d.count("GET", path=path) == 2
 
 
@@ -180,15 +181,15 @@ async def test_a_refusal_is_remembered_in_the_store(
 ) -> None:
     d = github_double
     number = make_repo(d, "refusal")
-    await bot.handle(command_job(d, "refusal", number, "/report html", user="reader"))
+    await handle(bot, command_job(d, "refusal", number, "/report html", user="reader"))
     assert len(replies(d, "refusal", number)) == 1
     restarted = Bot(bot.app, store)  # a new process: no cache, the same store
     job = command_job(d, "refusal", number, "/report check", user="reader")
-    await restarted.handle(job)
+    await handle(restarted, job)
     assert len(replies(d, "refusal", number)) == 1
     assert reactions(d, "refusal", job.payload["comment_id"]) == ["eyes", "confused"]
     other = d.add_issue(ORG, "refusal", "Another conversation").number
-    await restarted.handle(command_job(d, "refusal", other, "/report check", user="reader"))
+    await handle(restarted, command_job(d, "refusal", other, "/report check", user="reader"))
     assert len(replies(d, "refusal", other)) == 1  # once per person per conversation
 
 
@@ -201,7 +202,7 @@ async def test_html_without_an_artifact_store_says_so(
     d = github_double
     number = make_repo(d, "no-artifacts")
     job = command_job(d, "no-artifacts", number, "/report html")
-    await Bot(bot.app, store).handle(job)
+    await handle(Bot(bot.app, store), job)
     (body,) = replies(d, "no-artifacts", number)
     assert "Rendering pages is not set up on this server" in body
     assert reactions(d, "no-artifacts", job.payload["comment_id"]) == ["eyes", "confused"]
@@ -214,7 +215,7 @@ async def test_a_render_limit_error_is_answered_and_not_counted(
     huge = seed("001_11aae388d88f3f4c.md") + "\n" + ("word " * 60_000)
     number = make_repo(d, "too-big", huge)
     job = command_job(d, "too-big", number, "/report html")
-    await bot.handle(job)
+    await handle(bot, job)
     (body,) = replies(d, "too-big", number)
     assert "The page could not be rendered: report is" in body and "max_report_bytes" in body
     assert reactions(d, "too-big", job.payload["comment_id"]) == ["eyes", "confused"]
@@ -228,7 +229,7 @@ async def test_html_with_no_report_says_there_is_nothing_to_render(
     d.add_repo(ORG, "no-report", {"README.md": "project"})
     d.set_permission(ORG, "no-report", WRITER, "write")
     number = d.add_issue(ORG, "no-report", "Where?").number
-    await bot.handle(command_job(d, "no-report", number, "/report html"))
+    await handle(bot, command_job(d, "no-report", number, "/report html"))
     (body,) = replies(d, "no-report", number)
     assert "nothing to render" in body and "No report at `reports/README.md`" in body
 
@@ -248,7 +249,7 @@ async def test_a_command_and_a_push_at_once_make_one_pinned_issue(
     )
     command = command_job(d, "at-once", number, "/report check")
     d.set_latency(0.5, "POST", f"/repos/{ORG}/at-once/issues")  # the first creation is slow: the race is open
-    await asyncio.gather(bot.handle(check), bot.handle(command))
+    await asyncio.gather(handle(bot, check), handle(bot, command))
     d.clear_faults()
     assert len([i for i in d.issues(ORG, "at-once") if i.title == "Report check"]) == 1
     assert "21/31 questions pass" in replies(d, "at-once", number)[-1]
@@ -292,7 +293,14 @@ def test_a_reply_quotes_the_command_without_mentions_and_names_ignored_lines() -
 def test_help_shows_hostile_settings_inside_a_fence_they_cannot_close() -> None:
     cfg = BotConfig(issue_title="x\n````\n@teacher <script>", report_path="reports/README.md")
     text = help_text(
-        LoadedConfig(cfg, "o/r:.github/report-bot.yml"),
+        HelpSettings(
+            cfg.report_path,
+            cfg.command_permission,
+            cfg.model_dump(),
+            "o/r:.github/report-bot.yml",
+            None,
+            ".github/report-bot.yml",
+        ),
         rules=("dtu-mlops-2025", "detected"),
         rule_notes=[],
         issue=None,

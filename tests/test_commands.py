@@ -1,4 +1,4 @@
-"""Slash-command grammar, quoting and permission rules of bot.github.commands."""
+"""Slash-command grammar, quoting and permission rules of bot.commands."""
 
 from __future__ import annotations
 
@@ -10,20 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from bot.github.commands import (
+from bot.commands.grammar import (
     HELP_COMMANDS,
-    PERMISSION_ORDER,
     Command,
     Invalid,
     Parsed,
     Unknown,
-    effective_permission,
-    is_bot_sender,
     parse_comment,
-    permission_allows,
     quote_command,
     validate_ref,
 )
+from bot.commands.permissions import PERMISSION_ORDER, effective_permission, is_bot_sender, permission_allows
 
 # ---------------------------------------------------------------------------------------------------------
 # Real-looking comments → the first command and the ignored later ones

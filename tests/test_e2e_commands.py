@@ -18,7 +18,7 @@ from fake_images import png
 from github_double import Comment, GitHubDouble
 from github_double.fixtures import APP_ID, INSTALLATION_ID, AppKey
 
-from bot import render_cli
+from bot.cli import render as render_cli
 from bot.report.check import check
 from bot.report.render import render_page
 from bot.report.rules import resolve

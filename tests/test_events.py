@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import SHARED, require_shared
 
+from bot.commands.grammar import Command, Parsed, parsed_from_payload
 from bot.github import installations
-from bot.github.commands import Command, Parsed, parsed_from_payload
 from bot.github.events import check_key, command_key, decide, touches
 from bot.store import Store, init_db, make_engine
 

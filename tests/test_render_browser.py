@@ -26,10 +26,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from bot.artifacts import LocalArtifactStore
-from bot.artifacts_web import CSP, artifact_router
 from bot.report.images import links, resolve
 from bot.report.parse import parse
 from bot.report.render import PAGE_CSP, render_page
+from bot.web.artifacts import CSP, artifact_router
 from tests.cdp_pipe import Chromium, Tab, find_chromium
 from tests.conftest import ROOT
 from tests.fake_images import no_files, png

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import render_cli
+from bot.cli import render as render_cli
 from tests.conftest import ROOT
 from tests.fake_images import png
 from tests.page_dom import parse_page
@@ -151,7 +151,7 @@ def test_bad_input_exits_2_with_one_line(
 
 def test_module_entry_point(repo: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.render_cli", str(repo / "reports" / "nope.md")],
+        [sys.executable, "-m", "bot.cli.render", str(repo / "reports" / "nope.md")],
         cwd=ROOT,
         capture_output=True,
         text=True,

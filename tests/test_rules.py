@@ -10,7 +10,6 @@ import yaml
 from conftest import REPORTS, require_shared
 from reportgen import make_report
 
-from bot.report.report_py import from_report_py
 from bot.report.rules import (
     BUILTIN,
     BUILTIN_DIR,
@@ -18,6 +17,7 @@ from bot.report.rules import (
     RuleSetError,
     builtin,
     detect_year,
+    from_report_py,
     from_yaml,
     resolve,
 )

@@ -5,7 +5,7 @@ default branch and touches the report's folder or the bot's config (or GitHub le
 pull request when it is opened, updated or reopened (the job then looks whether it touches the report).
 
 An issue or pull-request comment (`issue_comment`) becomes a `command` job when it holds a `/report`
-command line (see `bot.github.commands`), keyed per comment. An edited comment becomes a job only when the
+command line (see `bot.commands.grammar`), keyed per comment. An edited comment becomes a job only when the
 edit changed what its first command asks for, under its own key (`...:edit`: it must not replace a created
 comment's job still waiting, since edits run only when the repository's config says so, which the job
 reads). Comments written by a bot or through an app never become jobs; review comments on a diff
@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.github.commands import is_bot_sender, meaning, parse_comment, parsed_to_payload
+from bot.commands.grammar import meaning, parse_comment, parsed_to_payload
+from bot.commands.permissions import is_bot_sender
 from bot.github.config import CONFIG_PATH
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}

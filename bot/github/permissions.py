@@ -15,7 +15,7 @@ from typing import Any
 from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
-from bot.github.commands import effective_permission
+from bot.commands.permissions import effective_permission
 
 DEFAULT_TTL = 300.0
 MAX_ENTRIES = 10_000

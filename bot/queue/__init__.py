@@ -1,5 +1,7 @@
 """The durable job queue: keyed jobs in the database, worked by an asyncio worker (`JobQueue.run`).
 
+May import: store (its engine and tables) and the standard library.
+
 Contract (what a procrastinate-backed queue for the scaled deployment would implement too):
 `JobQueue(engine, max_attempts=, retry_base=, retry_max=, lease_seconds=)`, `enqueue(kind, key, payload,
 installation_id) -> bool` (False: coalesced into the key's waiting job, whose payload it replaced),

@@ -21,16 +21,12 @@ How the page stays safe with hostile Markdown (raw HTML included):
 
 from __future__ import annotations
 
-import base64
 import html
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from urllib.parse import unquote
 
-import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
@@ -39,104 +35,25 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from bot.report import official
 from bot.report.check import Verdict, check
 from bot.report.diagnostics import Diagnostic
-from bot.report.images import resolve
+from bot.report.embed import Embedder, image_hints, inline_code, sniff
+from bot.report.page_limits import ReadFile, RenderedPage, RenderError, RenderLimits, over_limit
 from bot.report.parse import Question, Report
 from bot.report.rules import Range, detect_year
+from bot.report.sanitise import cleaner, html_depth
 
-ReadFile = Callable[[str], bytes | None]
+__all__ = ["PAGE_CSP", "ReadFile", "RenderError", "RenderLimits", "RenderedPage", "render_page", "sniff"]
+
+_DEFAULT_LIMITS = RenderLimits()
 
 PAGE_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 """The policy the page declares itself (a `<meta>` cannot carry `sandbox`; the server header adds it)."""
 
-_MB = 1_000_000
 
-
-class RenderError(ValueError):
-    """A hard limit was exceeded; the message is one line naming the limit and the value."""
-
-
-@dataclass(frozen=True)
-class RenderLimits:
-    max_report_bytes: int = 256_000
-    """The report's size in UTF-8 (the largest real report is about 50 KB). Markdown parsing of hostile
-    text can cost ~40 µs a byte (a normal report ~1 µs), so this also bounds the time: ~10 s at worst."""
-    max_images: int = 100
-    """Distinct repository image files looked up (the most any real report links is 15)."""
-    max_image_bytes: int = 10 * _MB
-    """One image file."""
-    max_total_image_bytes: int = 30 * _MB
-    """All embedded image files together (before base64)."""
-    max_output_bytes: int = 48 * _MB
-    """The finished page in UTF-8."""
-    max_html_depth: int = 100
-    """Nesting of HTML elements in the student's raw HTML (the sanitiser's HTML parser, like a browser's,
-    is quadratic in it: 20,000 unclosed `<div>`s take seconds)."""
-
-
-@dataclass(frozen=True)
-class RenderedPage:
-    html: str
-    images_embedded: int
-    """`<img>` elements embedded from the repository (a file linked twice counts twice)."""
-    images_missing: int
-    """Placeholders for repository paths that are absent, outside the repository or not an image."""
-    images_remote: int
-    """Placeholders for remote (http/https) images."""
-    image_bytes: int
-    """Bytes of distinct embedded image files (before base64)."""
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 # --------------------------------------------------------------------------- markdown and the allow-list
-
-_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn", "div",
-    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
-    "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strike", "strong", "sub",
-    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var",
-}  # fmt: skip
-_DROP_WITH_CONTENT = {
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "noembed",
-    "noframes", "template", "textarea", "select", "svg", "math", "title", "xmp", "plaintext",
-}  # fmt: skip
-_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "abbr": {"title"},
-    "ol": {"start"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-}
-_ALIGN = {"left", "right", "center"}
-_TEXT_ALIGN = {f"text-align:{a}" for a in _ALIGN}
-_TAG_VALUES = {
-    **{t: {"align": _ALIGN} for t in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "figure")},
-    "td": {"align": _ALIGN, "style": _TEXT_ALIGN},
-    "th": {"align": _ALIGN, "style": _TEXT_ALIGN},
-}
-_DIMENSION = re.compile(r"^\d{1,5}(?:px|%)?$")
-_NUMBER = re.compile(r"^\d{1,4}$")
-
-
-def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    if attr in ("width", "height"):
-        return value if _DIMENSION.match(value.strip()) else None
-    if attr in ("start", "colspan", "rowspan"):
-        return value if _NUMBER.match(value.strip()) else None
-    return value
-
-
-@cache
-def _cleaner() -> nh3.Cleaner:
-    return nh3.Cleaner(
-        tags=_TAGS,
-        clean_content_tags=_DROP_WITH_CONTENT,
-        attributes=_ATTRIBUTES,
-        tag_attribute_values=_TAG_VALUES,
-        attribute_filter=_attribute_filter,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        strip_comments=True,
-    )
 
 
 @cache
@@ -163,184 +80,6 @@ def _tick_boxes(tokens: list[Token]) -> None:
                 tok.children[k] = Token(
                     "text", "", 0, content="☑" if 'checked="checked"' in child.content else "☐"
                 )
-
-
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
-_FLAT = {
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-    "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "rp", "rt",
-}  # fmt: skip
-"""Void elements, and elements an HTML parser closes by itself when the next one opens."""
-
-
-def _html_depth(markup: str) -> int:
-    """How deep the elements of `markup` nest, estimated from its tags (unclosed ones count)."""
-    depth = deepest = 0
-    for m in _TAG.finditer(markup):
-        if m.group(2).lower() in _FLAT or m.group(3):
-            continue
-        if m.group(1):
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            deepest = max(deepest, depth)
-    return deepest
-
-
-# --------------------------------------------------------------------------- images
-
-_IMG_TAG = re.compile(r'<img((?:\s+[a-z-]+="[^"]*")*)\s*/?>')
-_ATTR = re.compile(r'([a-z-]+)="([^"]*)"')
-_REMOTE = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
-_IMAGE_CODES = {"RB020", "RB021", "RB022", "RB023", "RB024", "RB025"}
-_TICKED = re.compile(r"`([^`]*)`")
-
-
-def sniff(data: bytes) -> str | None:
-    """The image type from the bytes themselves: PNG, JPEG, GIF or WebP; anything else (SVG...) is None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if len(data) >= 12 and data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-def _size(n: int) -> str:
-    if n >= _MB:
-        return f"{n / _MB:.1f} MB"
-    return f"{n / 1000:.0f} KB" if n >= 10_000 else f"{n:,} bytes"
-
-
-def _limit(what: str, value: int, limit: int, name: str, unit: str = "bytes") -> RenderError:
-    shown = (_size(value), _size(limit)) if unit == "bytes" else (f"{value:,} {unit}", f"{limit:,}")
-    return RenderError(f"{what} is {shown[0]}, over the limit of {shown[1]} ({name})")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
-@dataclass
-class _Embedder:
-    read_file: ReadFile
-    report_dir: str
-    limits: RenderLimits
-    hints: dict[str, str]
-    cache: dict[str, tuple[str, str] | str] = field(default_factory=dict)
-    """repo path -> (mime, base64) or the reason it is not embedded."""
-    embedded: int = 0
-    missing: int = 0
-    remote: int = 0
-    total_bytes: int = 0
-
-    def fragment(self, sanitised: str) -> str:
-        out: list[str] = []
-        last = 0
-        for m in _IMG_TAG.finditer(sanitised):
-            out.append(sanitised[last : m.start()])
-            out.append(self.image({k: html.unescape(v) for k, v in _ATTR.findall(m.group(1))}))
-            last = m.end()
-        out.append(sanitised[last:])
-        if any("<img" in part for part in out[::2]):  # fail closed: an image tag we did not rebuild
-            raise RenderError("the sanitised page holds an image tag that cannot be rebuilt; not rendered")
-        return "".join(out)
-
-    def image(self, attrs: dict[str, str]) -> str:
-        src = attrs.get("src", "").strip()
-        alt = attrs.get("alt", "")
-        if not src:
-            self.missing += 1
-            hint = "Only images stored in the repository are shown; link them as `figures/<name>.png`."
-            return _placeholder("missing", "Image not shown", "(no usable source)", alt, hint)
-        if _REMOTE.match(src):
-            self.remote += 1
-            hint = self.hint(src, "Download it into the `figures` folder and link it from there.")
-            return _placeholder("remote", "Remote image: not part of the hand-in", src, alt, hint)
-        if _SCHEME.match(src) or src.startswith("/") or "\\" in unquote(src):
-            self.missing += 1
-            if _SCHEME.match(src):
-                why = "Image not shown"
-            elif "\\" in unquote(src):
-                why = "Image path with backslashes (works only on Windows)"
-            else:
-                why = "Image path outside the repository"
-            hint = self.hint(src, "Use a path relative to the report, e.g. `figures/<name>.png`.")
-            return _placeholder("missing", why, src, alt, hint)
-        path = resolve(src, self.report_dir)
-        got = self.load(path)
-        if isinstance(got, str):
-            self.missing += 1
-            hint = self.hint(src, f"Add the file at `{path}` (commit it) or fix the link.")
-            return _placeholder("missing", got, path, alt, hint)
-        mime, b64 = got
-        self.embedded += 1
-        extra = "".join(f' {k}="{html.escape(attrs[k])}"' for k in ("width", "height", "title") if k in attrs)
-        return f'<img src="data:{mime};base64,{b64}" alt="{html.escape(alt)}"{extra}>'
-
-    def load(self, path: str) -> tuple[str, str] | str:
-        if path in self.cache:
-            return self.cache[path]
-        if path in ("", ".", "..") or path.startswith(("../", "/")):
-            got: tuple[str, str] | str = "Image path outside the repository"
-        else:
-            if len(self.cache) >= self.limits.max_images:
-                raise RenderError(f"too many images: more than {self.limits.max_images} linked (max_images)")
-            data = self.read_file(path)
-            got = self.embed(path, data)
-        self.cache[path] = got
-        return got
-
-    def embed(self, path: str, data: bytes | None) -> tuple[str, str] | str:
-        if data is None:
-            return "Image not in the repository"
-        lim = self.limits
-        if len(data) > lim.max_image_bytes:
-            raise _limit(f"image {path}", len(data), lim.max_image_bytes, "max_image_bytes")
-        mime = sniff(data)
-        if mime is None:
-            return "Not a PNG, JPEG, GIF or WebP image (SVG and other formats are not shown)"
-        self.total_bytes += len(data)
-        if self.total_bytes > lim.max_total_image_bytes:
-            raise _limit(
-                "images in total", self.total_bytes, lim.max_total_image_bytes, "max_total_image_bytes"
-            )
-        return mime, base64.b64encode(data).decode("ascii")
-
-    def hint(self, src: str, default: str) -> str:
-        return self.hints.get(unquote(src)) or self.hints.get(src) or default
-
-
-def _placeholder(kind: str, title: str, where: str, alt: str, hint: str) -> str:
-    e = html.escape
-    label = f"{title}: {where}"
-    alt_html = f'<span class="rb-img-alt">“{e(alt)}”</span>' if alt else ""
-    return (
-        f'<span class="rb-img rb-img-{kind}" role="img" aria-label="{e(label)}" data-placeholder="{kind}" '
-        f'data-path="{e(where)}"><span class="rb-img-title">{e(title)}</span><code>{e(where)}</code>'
-        f'{alt_html}<span class="rb-img-hint">{_inline_code(hint)}</span></span>'
-    )
-
-
-def _image_hints(diagnostics: Sequence[Diagnostic]) -> dict[str, str]:
-    """Link target -> the checker's hint for it (image diagnostics name the target in backticks)."""
-    out: dict[str, str] = {}
-    for d in diagnostics:
-        if d.code in _IMAGE_CODES:
-            m = _TICKED.search(d.message)
-            if m:
-                out.setdefault(unquote(m.group(1)), d.hint)
-    return out
-
-
-def _inline_code(text: str) -> str:
-    """Escape a hint and show its `backticked` parts as code."""
-    parts = text.split("`")
-    return "".join(f"<code>{html.escape(p)}</code>" if k % 2 else html.escape(p) for k, p in enumerate(parts))
 
 
 # --------------------------------------------------------------------------- the page
@@ -433,8 +172,8 @@ def _notes(diagnostics: Iterable[Diagnostic], fold_over: int = 0) -> str:
             continue
         where = f" (line {d.line})" if d.line else ""
         items.append(
-            f'<li class="rb-{d.severity}"><code class="rb-code">{d.code}</code> {_inline_code(d.message)}{where}. '
-            f'<span class="rb-hint">{_inline_code(d.hint)}</span></li>'
+            f'<li class="rb-{d.severity}"><code class="rb-code">{d.code}</code> {inline_code(d.message)}{where}. '
+            f'<span class="rb-hint">{inline_code(d.hint)}</span></li>'
         )
     if not items:
         return ""
@@ -477,7 +216,7 @@ def render_page(
     commit: str | None = None,
     group: str | None = None,
     plain: bool = False,
-    limits: RenderLimits = RenderLimits(),
+    limits: RenderLimits = _DEFAULT_LIMITS,
 ) -> RenderedPage:
     """Render `raw` (the report as read, BOM/CRLF allowed) into one self-contained HTML page.
 
@@ -487,7 +226,7 @@ def render_page(
     """
     size = len(raw.encode("utf-8", "surrogatepass"))
     if size > limits.max_report_bytes:
-        raise _limit("report", size, limits.max_report_bytes, "max_report_bytes")
+        raise over_limit("report", size, limits.max_report_bytes, "max_report_bytes")
     report_dir = report_dir.strip("/")
     if verdict is None:
         rules, reason = detect_year(raw)
@@ -497,16 +236,16 @@ def render_page(
     env: dict[str, object] = {}
     tokens = md.parse(report.text, env)
     _tick_boxes(tokens)
-    embedder = _Embedder(read_file, report_dir, limits, _image_hints(verdict.diagnostics))
-    clean = _cleaner().clean
+    embedder = Embedder(read_file, report_dir, limits, image_hints(verdict.diagnostics))
+    clean = cleaner().clean
 
     def fragment(toks: list[Token]) -> str:
         if not toks:
             return ""
         rendered = md.renderer.render(toks, md.options, env)
-        depth = _html_depth(rendered)
+        depth = html_depth(rendered)
         if depth > limits.max_html_depth:
-            raise _limit("HTML nesting", depth, limits.max_html_depth, "max_html_depth", "levels")
+            raise over_limit("HTML nesting", depth, limits.max_html_depth, "max_html_depth", "levels")
         return embedder.fragment(clean(rendered))
 
     by_question: dict[int | None, list[Diagnostic]] = {}
@@ -546,5 +285,5 @@ def render_page(
     )
     out_size = len(page) if page.isascii() else len(page.encode("utf-8", "surrogatepass"))
     if out_size > limits.max_output_bytes:
-        raise _limit("page", out_size, limits.max_output_bytes, "max_output_bytes")
+        raise over_limit("page", out_size, limits.max_output_bytes, "max_output_bytes")
     return RenderedPage(page, embedder.embedded, embedder.missing, embedder.remote, embedder.total_bytes)

@@ -5,14 +5,35 @@ Understands both published shapes of the constraint table: the 2025+ dict litera
 2023/2024 list of `no_constraints` / `partial(length_constraints, ...)` / `partial(image_constrains, ...)`
 / `partial(multi_constrains, constrains=(...))`. Also reads the script's quirks: `text = text[43:]` in
 `check`, `per_question.pop(0)` vs `answers = answers[1:]`, and the error message.
+
+Returns plain data (`ScriptRules`); `bot.report.rules.from_report_py` turns it into a RuleSet.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
+from dataclasses import dataclass
+from typing import Literal
 
-from bot.report.rules import BUILTIN, Official, QuestionRule, Range, RuleSet, RuleSetError, builtin
+Bounds = tuple[int, int]
+"""(min, max), both inclusive."""
+Constraint = tuple[Bounds | None, Bounds | None]
+"""(words, images) of one question; None where the script sets no constraint."""
+
+
+class ReportPyError(ValueError):
+    """The script's constraint table cannot be read; the message names the source and what was expected."""
+
+
+@dataclass(frozen=True)
+class ScriptRules:
+    """What a course's `report.py check` applies: one constraint per question, and its quirks."""
+
+    table: tuple[Constraint, ...]
+    skip_chars: int
+    drop_preamble: Literal["pop", "slice"]
+    error: str
+
 
 _NONE = {"NoConstraints", "no_constraints"}
 _LENGTH = {"LengthConstraints", "length_constraints"}
@@ -31,15 +52,15 @@ def _name(node: ast.AST) -> str | None:
 def _int(node: ast.AST, where: str) -> int:
     if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
-    raise RuleSetError(f"{where}: expected a whole number literal, got {ast.unparse(node)!r}")
+    raise ReportPyError(f"{where}: expected a whole number literal, got {ast.unparse(node)!r}")
 
 
-def _constraint(node: ast.AST, where: str) -> tuple[Range | None, Range | None]:
+def _constraint(node: ast.AST, where: str) -> Constraint:
     """One table entry -> (words, images)."""
     if _name(node) in _NONE:
         return None, None
     if not isinstance(node, ast.Call):
-        raise RuleSetError(f"{where}: expected a constraint call, got {ast.unparse(node)!r}")
+        raise ReportPyError(f"{where}: expected a constraint call, got {ast.unparse(node)!r}")
     fn = _name(node.func)
     args = list(node.args)
     if fn == "partial" and args:
@@ -50,7 +71,7 @@ def _constraint(node: ast.AST, where: str) -> tuple[Range | None, Range | None]:
     if fn in _MULTI:
         inner = kw.get("constrains") or kw.get("constraints") or (args[0] if args else None)
         if not isinstance(inner, ast.List | ast.Tuple):
-            raise RuleSetError(f"{where}: expected constrains=[...] in {fn}")
+            raise ReportPyError(f"{where}: expected constrains=[...] in {fn}")
         words = images = None
         for k, sub in enumerate(inner.elts):
             w, i = _constraint(sub, f"{where}[{k}]")
@@ -63,13 +84,13 @@ def _constraint(node: ast.AST, where: str) -> tuple[Range | None, Range | None]:
             else ("min_length", "max_length")
         )
         if lo_key not in kw or hi_key not in kw:
-            raise RuleSetError(f"{where}: expected {lo_key}= and {hi_key}= in {fn}(...)")
-        r = Range(_int(kw[lo_key], f"{where}.{lo_key}"), _int(kw[hi_key], f"{where}.{hi_key}"))
+            raise ReportPyError(f"{where}: expected {lo_key}= and {hi_key}= in {fn}(...)")
+        r = (_int(kw[lo_key], f"{where}.{lo_key}"), _int(kw[hi_key], f"{where}.{hi_key}"))
         return (r, None) if fn in _LENGTH else (None, r)
-    raise RuleSetError(f"{where}: unknown constraint {fn or ast.unparse(node)!r}")
+    raise ReportPyError(f"{where}: unknown constraint {fn or ast.unparse(node)!r}")
 
 
-def _table(fn: ast.FunctionDef, source: str) -> list[tuple[Range | None, Range | None]]:
+def _table(fn: ast.FunctionDef, source: str) -> list[Constraint]:
     for node in ast.walk(fn):
         value = node.value if isinstance(node, ast.Assign) else None
         if (
@@ -89,13 +110,14 @@ def _table(fn: ast.FunctionDef, source: str) -> list[tuple[Range | None, Range |
             )
         ):
             return [_constraint(e, f"{source}: question {i}") for i, e in enumerate(value.elts, 1)]
-    raise RuleSetError(
+    raise ReportPyError(
         f"{source}: check(): expected a constraint table (a dict of question_N or a list of constraints)"
     )
 
 
-def _quirks(fn: ast.FunctionDef, n: int) -> Official:
-    skip, drop, error = 0, "pop", ""
+def _quirks(fn: ast.FunctionDef, n: int) -> tuple[int, Literal["pop", "slice"], str]:
+    skip, error = 0, ""
+    drop: Literal["pop", "slice"] = "pop"
     for node in ast.walk(fn):
         # text = text[43:]
         if (
@@ -117,30 +139,18 @@ def _quirks(fn: ast.FunctionDef, n: int) -> Official:
             and isinstance(node.value, ast.Constant)
         ):
             error = str(node.value.value)
-    return Official(skip, drop, error or f"Number of answers are different from the expected {n}.")  # type: ignore[arg-type]
+    return skip, drop, error or f"Number of answers are different from the expected {n}."
 
 
-def from_report_py(text: str, source: str = "report.py") -> RuleSet:
-    """The rule set a course's `report.py check` applies. Raises RuleSetError when it cannot be read."""
+def read_report_py(text: str, source: str = "report.py") -> ScriptRules:
+    """The constraint table and quirks of a course's `report.py check`. Raises ReportPyError."""
     try:
         tree = ast.parse(text, filename=source)
     except SyntaxError as exc:
-        raise RuleSetError(f"{source}: line {exc.lineno}: not valid Python ({exc.msg})") from None
+        raise ReportPyError(f"{source}: line {exc.lineno}: not valid Python ({exc.msg})") from None
     check = next((n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "check"), None)
     if check is None:
-        raise RuleSetError(f"{source}: expected a function check()")
+        raise ReportPyError(f"{source}: expected a function check()")
     table = _table(check, source)
-    official = _quirks(check, len(table))
-    # Keep topics and canonical prompts from the built-in rule set of the same shape, when there is one.
-    for name in BUILTIN:
-        known = builtin(name)
-        same = [(q.words, q.images) for q in known.questions] == table
-        if same and known.official == official:
-            return replace(known, source=source)
-    template = next((builtin(n) for n in BUILTIN if builtin(n).total == len(table)), None)
-    questions = []
-    for i, (words, images) in enumerate(table, 1):
-        base = template.questions[i - 1] if template else QuestionRule(i, f"Question {i}")
-        questions.append(replace(base, words=words, images=images))
-    desc = f"read from {source}"
-    return RuleSet("report.py", desc, official, tuple(questions), source)
+    skip, drop, error = _quirks(check, len(table))
+    return ScriptRules(tuple(table), skip, drop, error)

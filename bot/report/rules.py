@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
+
+from bot.report.report_py import ReportPyError, ScriptRules, read_report_py
 
 if TYPE_CHECKING:
     from bot.report.parse import Report
@@ -246,6 +248,36 @@ def prompt_matches(actual: str, canonical: str) -> bool:
     return _words(actual) == _words(canonical)
 
 
+def _bounds(bounds: tuple[int, int] | None) -> Range | None:
+    return None if bounds is None else Range(*bounds)
+
+
+def from_script(script: ScriptRules, source: str) -> RuleSet:
+    """The rule set of a course's `report.py`, keeping topics and canonical prompts from the built-in rule
+    set of the same shape when there is one."""
+    table = [(_bounds(w), _bounds(i)) for w, i in script.table]
+    official = Official(script.skip_chars, script.drop_preamble, script.error)
+    for name in BUILTIN:
+        known = builtin(name)
+        same = [(q.words, q.images) for q in known.questions] == table
+        if same and known.official == official:
+            return replace(known, source=source)
+    template = next((builtin(n) for n in BUILTIN if builtin(n).total == len(table)), None)
+    questions = []
+    for i, (words, images) in enumerate(table, 1):
+        base = template.questions[i - 1] if template else QuestionRule(i, f"Question {i}")
+        questions.append(replace(base, words=words, images=images))
+    return RuleSet("report.py", f"read from {source}", official, tuple(questions), source)
+
+
+def from_report_py(text: str, source: str = "report.py") -> RuleSet:
+    """The rule set a course's `report.py check` applies (read with `ast`, never run). Raises RuleSetError."""
+    try:
+        return from_script(read_report_py(text, source), source)
+    except ReportPyError as exc:
+        raise RuleSetError(str(exc)) from None
+
+
 def resolve(
     spec: str,
     report: str | Report,
@@ -267,8 +299,6 @@ def resolve(
         rules = from_yaml(yaml_text, spec)
         return rules, f"{rules.name} (from {spec})"
     if report_py is not None:
-        from bot.report.report_py import from_report_py
-
         try:
             rules = from_report_py(report_py, report_py_source)
         except RuleSetError as exc:

@@ -1,4 +1,6 @@
-"""Persistent state of report-bot: engine and schema set-up, the tables, and the `Store` over them."""
+"""Persistent state of report-bot: engine and schema set-up, the tables, and the `Store` over them.
+
+May import: settings (the database URL's normal form) and the standard library."""
 
 from bot.store.engine import init_db, make_engine, reader
 from bot.store.records import Installation, Reply, ReplyKind, Repository, VerdictRow

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -46,12 +47,12 @@ def run_serve(args: argparse.Namespace) -> int:
 def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool = False) -> FastAPI:
     """The FastAPI app with its worker, store and artifact store, wired from settings."""
     from bot.artifacts import LocalArtifactStore
-    from bot.artifacts_web import artifact_router, sweep_forever
     from bot.github.client import GitHubApp
-    from bot.jobs import Bot
+    from bot.jobs import Bot, handle
     from bot.queue import JobQueue, WritePacer
     from bot.store import Store, init_db, make_engine, utcnow
     from bot.web import WebhookContext, create_app
+    from bot.web.artifacts import artifact_router, sweep_forever
 
     engine = make_engine(settings.database_url)
     init_db(engine)
@@ -87,7 +88,7 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
         secret = settings.webhook_secret.get_secret_value()
     ctx = WebhookContext(store, queue, secret, report_dir=bot.report_dir)
     app = create_app(ctx, extra_routers=[artifact_router(artifacts)])
-    log = logging.getLogger("bot.serve")
+    log = logging.getLogger("bot.cli.serve")
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:
@@ -108,7 +109,7 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
         tasks = [
             asyncio.create_task(
                 queue.run(
-                    bot.handle,
+                    functools.partial(handle, bot),
                     stop,
                     concurrency=settings.worker_concurrency,
                     per_installation=settings.installation_concurrency,

@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from bot.cli.local_files import list_images, read_text, repo_root
 from bot.errors import BadInput
-from bot.local_files import list_images, read_text, repo_root
 from bot.report.check import NotAReport, Verdict, check, require_report
 from bot.report.parse import parse
 from bot.report.rules import BUILTIN, RuleSetError, resolve

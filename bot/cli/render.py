@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path, PurePosixPath
 
-from bot.check_cli import report_dir_in, verdict_for
+from bot.cli.check import report_dir_in, verdict_for
+from bot.cli.local_files import read_text, repo_root
 from bot.errors import BadInput
-from bot.local_files import read_text, repo_root
 from bot.report.render import ReadFile, RenderError, RenderLimits, render_page
 
 

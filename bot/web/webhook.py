@@ -1,4 +1,4 @@
-"""The web side: `POST /webhook`, `/healthz`, and the artifact pages.
+"""`POST /webhook`: the one route GitHub calls.
 
 A delivery is verified (constant time), recorded (a redelivery is answered 200 and dropped), turned into
 jobs and enqueued; the answer is 202 in milliseconds. No GitHub call and no checking happen here.
@@ -11,9 +11,8 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from githubkit import webhooks
 
@@ -62,10 +61,10 @@ def _verified(secret: str | None, body: bytes, signature: str | None) -> bool:
     return webhooks.verify(secret, body, signature)
 
 
-def create_app(ctx: WebhookContext, *, extra_routers: list[Any] | None = None) -> FastAPI:
-    app = FastAPI(title="report-bot", docs_url=None, redoc_url=None, openapi_url=None)
+def webhook_router(ctx: WebhookContext) -> APIRouter:
+    router = APIRouter()
 
-    @app.post("/webhook")
+    @router.post("/webhook", include_in_schema=False)
     async def webhook(request: Request) -> JSONResponse:
         body = await _read_body(request)
         if body is None:
@@ -100,11 +99,4 @@ def create_app(ctx: WebhookContext, *, extra_routers: list[Any] | None = None) -
         log.info("delivery %s: %s%s -> %d job(s)", delivery, event, f".{action}" if action else "", len(jobs))
         return _answer(202, f"{len(jobs)} job(s) queued")
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, Any]:
-        counts = await asyncio.to_thread(ctx.queue.counts)
-        return {"ok": True, "jobs": counts}
-
-    for router in extra_routers or []:
-        app.include_router(router)
-    return app
+    return router

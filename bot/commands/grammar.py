@@ -58,13 +58,8 @@ component starting with ``.`` or ending with ``.lock``, no trailing ``.``) plus:
 no leading ``-`` (git refuses such branch names), and no Unicode control or format characters (bidi
 overrides could disguise a ref).
 
-Permissions
------------
-``permission_allows`` compares GitHub's collaborator levels in ``PERMISSION_ORDER``. The team-API aliases
-``pull`` and ``push`` mean read and write. Anything else (a custom role name, a typo, a non-string) is
-denied. ``effective_permission`` picks the higher known level of the collaborator-permission API's
-``permission`` (legacy: admin/write/read/none) and ``role_name`` (may be triage, maintain or a custom
-role), so a triager is not mistaken for a reader and a custom role falls back to its base permission.
+Who may run commands is in `bot.commands.permissions`; which lines are command lines, in
+`bot.commands.scan`.
 """
 
 from __future__ import annotations
@@ -72,24 +67,21 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.commands.scan import BACKTICKS, Scanner
+
 __all__ = [
     "HELP_COMMANDS",
-    "PERMISSION_ORDER",
     "Command",
     "Invalid",
     "Parsed",
     "Unknown",
-    "effective_permission",
-    "is_bot_sender",
     "meaning",
     "parse_comment",
     "parsed_from_payload",
     "parsed_to_payload",
-    "permission_allows",
     "quote_command",
     "validate_ref",
 ]
@@ -151,186 +143,7 @@ _REF_MAX = 255
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _PREFIX = "/report"
-_LIST_MARKER = re.compile(r"[-+*]|\d{1,9}[.)]")
-_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})(.*)")
-_FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})[ \t]*$")
-_RAW_HTML_OPEN = re.compile(r"<(?:pre|script|style|textarea)(?:[ \t>]|$)", re.IGNORECASE)
-_RAW_HTML_CLOSE = re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_BACKTICKS = re.compile(r"`+")
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Finding command lines
-
-
-@dataclass(frozen=True)
-class _Fence:
-    char: str
-    length: int
-    content_col: int | None  # set when the fence opened in a list item: a less indented line ends it
-
-
-def _indent(line: str, start: int = 0, col: int = 0) -> tuple[int, int]:
-    """Skip spaces and tabs (tab stops of 4) from `start`; return (index, column) of what follows."""
-    i = start
-    while i < len(line) and line[i] in " \t":
-        col = col + 4 - col % 4 if line[i] == "\t" else col + 1
-        i += 1
-    return i, col
-
-
-def _is_blank(line: str) -> bool:
-    return not line.strip(" \t")
-
-
-def _fence_open(line: str, idx: int, col: int) -> _Fence | None:
-    """A fence opening at `idx` (indent <= 3 already checked), directly or after list markers."""
-    content_col: int | None = None
-    while True:
-        marker = _LIST_MARKER.match(line, idx)
-        if not marker:
-            break
-        end = marker.end()
-        marker_col = col + (end - idx)
-        nxt, nxt_col = _indent(line, end, marker_col)
-        if nxt == end or nxt >= len(line) or nxt_col - marker_col > 4:
-            return None  # not a list item, an empty one, or one starting with indented code
-        idx, col, content_col = nxt, nxt_col, nxt_col
-    match = _FENCE_OPEN.match(line, idx)
-    if not match:
-        return None
-    fence = match.group(1)
-    if fence[0] == "`" and "`" in match.group(2):
-        return None  # an info string with a backtick: inline code, not a fence
-    return _Fence(fence[0], len(fence), content_col)
-
-
-def _fence_closes(fence: _Fence, line: str) -> bool:
-    idx, col = _indent(line)
-    base = fence.content_col or 0
-    if not base <= col <= base + 3:
-        return False
-    match = _FENCE_CLOSE.match(line, idx)
-    if match is None:
-        return False
-    return match.group(1)[0] == fence.char and len(match.group(1)) >= fence.length
-
-
-def _mask_code_spans(text: str) -> str:
-    """Blank out inline code spans on one line (same length), so `<!--` inside them is not a comment."""
-    out = list(text)
-    pos = 0
-    while True:
-        opening = _BACKTICKS.search(text, pos)
-        if not opening:
-            return "".join(out)
-        closing = _BACKTICKS.search(text, opening.end())
-        while closing and len(closing.group()) != len(opening.group()):
-            closing = _BACKTICKS.search(text, closing.end())
-        if not closing:
-            pos = opening.end()
-            continue
-        out[opening.start() : closing.end()] = " " * (closing.end() - opening.start())
-        pos = closing.end()
-
-
-class _Scanner:
-    """Walks the lines once, tracking code blocks, raw HTML blocks and HTML comments."""
-
-    def __init__(self, lines: list[str]) -> None:
-        self.lines = lines
-        n = len(lines)
-        # For each line: the first line at or after it that contains `-->`, and the first blank line.
-        self.next_close = [n] * (n + 1)
-        self.next_blank = [n] * (n + 1)
-        for i in range(n - 1, -1, -1):
-            self.next_close[i] = i if "-->" in lines[i] else self.next_close[i + 1]
-            self.next_blank[i] = i if _is_blank(lines[i]) else self.next_blank[i + 1]
-        self.fence: _Fence | None = None
-        self.raw_html = False
-        self.comment_end: tuple[int, int] | None = None  # (line, column just after `-->`)
-        self.in_paragraph = False
-
-    def _scan_comments(self, i: int, start: int, at_line_start: bool) -> None:
-        """Look for `<!--` in line i from `start`; set comment_end when one opens and is not closed here."""
-        line = self.lines[i]
-        if "<!--" not in line[start:]:
-            return
-        masked = _mask_code_spans(line)
-        pos = start
-        block = at_line_start
-        while (opener := masked.find("<!--", pos)) != -1:
-            # An HTML block comment's end may overlap its opener (`<!-->`); an inline one may not.
-            close = line.find("-->", opener + (2 if block else 4))
-            if close != -1:
-                pos = close + 3
-            else:
-                j = self.next_close[i + 1]
-                if block or j < self.next_blank[i + 1]:
-                    self.comment_end = (j, self.lines[j].find("-->") + 3 if j < len(self.lines) else 0)
-                    return
-                pos = opener + 4  # an inline comment that never closes is shown as text
-            block = False
-
-    def candidates(self) -> Iterator[tuple[int, str]]:
-        """Yield (0-based index, text after the leading whitespace) of lines that may hold a command."""
-        for i, line in enumerate(self.lines):
-            if self.comment_end is not None:
-                end_line, end_col = self.comment_end
-                if i < end_line:
-                    continue
-                self.comment_end = None
-                self.in_paragraph = False
-                self._scan_comments(i, end_col, at_line_start=False)
-                continue
-            if self.fence is not None:
-                fence = self.fence
-                col = _indent(line)[1]
-                ended_by_dedent = (
-                    fence.content_col is not None and not _is_blank(line) and col < fence.content_col
-                )
-                if not ended_by_dedent:
-                    if _fence_closes(fence, line):
-                        self.fence = None
-                        self.in_paragraph = False
-                    continue
-                self.fence = None
-            if self.raw_html:
-                if _RAW_HTML_CLOSE.search(line):
-                    self.raw_html = False
-                    self.in_paragraph = False
-                continue
-            yield from self._normal_line(i, line)
-
-    def _normal_line(self, i: int, line: str) -> Iterator[tuple[int, str]]:
-        if _is_blank(line):
-            self.in_paragraph = False
-            return
-        idx, col = _indent(line)
-        if col > 3:
-            if self.in_paragraph:  # a paragraph continuation line, not code: comments count
-                self._scan_comments(i, idx, at_line_start=False)
-            return
-        rest = line[idx:]
-        if rest.startswith(">"):
-            self.in_paragraph = True  # a lazy continuation may follow; quoted text itself never counts
-            return
-        fence = _fence_open(line, idx, col)
-        if fence is not None:
-            self.fence = fence
-            return
-        if _RAW_HTML_OPEN.match(rest):
-            self.raw_html = not _RAW_HTML_CLOSE.search(line)
-            self.in_paragraph = False
-            return
-        if rest.startswith("<!--"):
-            self.in_paragraph = False
-            self._scan_comments(i, idx, at_line_start=True)
-            return
-        self.in_paragraph = True
-        yield i, rest
-        self._scan_comments(i, idx, at_line_start=False)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -466,7 +279,7 @@ def parse_comment(body: str | None) -> Parsed:
     lines = _LINE_BREAK.split(body.removeprefix("\ufeff"))
     first: Command | Unknown | Invalid | None = None
     ignored: list[str] = []
-    for index, text in _Scanner(lines).candidates():
+    for index, text in Scanner(lines).candidates():
         after = _after_prefix(text)
         if after is None:
             continue
@@ -571,54 +384,7 @@ def quote_command(raw: str) -> str:
     if not text:
         return "> *(empty)*"
     text = text.replace("@", "@\u200d")
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    longest = max((len(run) for run in BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"> {fence}{pad}{text}{pad}{fence}"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Permissions
-
-
-PERMISSION_ORDER = ("none", "read", "triage", "write", "maintain", "admin")
-_PERMISSION_ALIASES = {"pull": "read", "push": "write"}
-
-
-def _level(value: object) -> int | None:
-    if not isinstance(value, str):
-        return None
-    name = value.strip().lower()
-    name = _PERMISSION_ALIASES.get(name, name)
-    return PERMISSION_ORDER.index(name) if name in PERMISSION_ORDER else None
-
-
-def permission_allows(actual: str, minimum: Literal["read", "triage", "write"]) -> bool:
-    """Whether GitHub permission `actual` is at least `minimum`. Unknown values of `actual` are denied."""
-    needed = _level(minimum)
-    if needed is None or needed == 0:
-        raise ValueError(f"not a minimum permission: {minimum!r}")
-    have = _level(actual)
-    return have is not None and have >= needed
-
-
-def effective_permission(permission: str | None, role_name: str | None = None) -> str:
-    """The higher known level of the collaborator-permission API's `permission` and `role_name`, or "none"."""
-    levels = [lvl for lvl in (_level(permission), _level(role_name)) if lvl is not None]
-    return PERMISSION_ORDER[max(levels, default=0)]
-
-
-def is_bot_sender(sender: dict[str, Any]) -> bool:
-    """Whether a webhook `sender` is a bot (type "Bot" or login ending in "[bot]").
-
-    A malformed sender (not a dict, or with neither a string login nor a string type) counts as a bot,
-    so the app never answers it.
-    """
-    if not isinstance(sender, dict):
-        return True
-    kind, login = sender.get("type"), sender.get("login")
-    if not isinstance(kind, str) and not isinstance(login, str):
-        return True
-    if isinstance(kind, str) and kind.strip().lower() == "bot":
-        return True
-    return isinstance(login, str) and login.strip().lower().endswith("[bot]")

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     render = sub.add_parser("render", help="render the report as one self-contained HTML page")
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["render"]:  # the renderer's imports are heavy: only when it is the command
-        from bot.render_cli import add_arguments
+        from bot.cli.render import add_arguments
 
         add_arguments(render)
 
@@ -47,15 +47,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
-            from bot.check_cli import run_check
+            from bot.cli.check import run_check
 
             return run_check(args)
         if args.command == "render":
-            from bot.render_cli import main as run_render
+            from bot.cli.render import main as run_render
 
             return run_render(args)
         if args.command == "serve":
-            from bot.serve import run_serve
+            from bot.cli.serve import run_serve
 
             return run_serve(args)
     except BadInput as exc:
@@ -63,7 +63,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     parser.error(f"unknown command {args.command}")
     return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,40 @@
+"""The job bodies, run by the queue's worker: `check` (push / pull request) and `command` (/report ...).
+
+Layout: `context` (Bot: clients, store, caches) ← `read` (read a ref, check its report) ← `check`,
+`command`, `html`; `handle` here dispatches a job by kind. GitHub failures that are transient become the
+queue's `RetryLater`; everything else fails the job with a one-line reason.
+
+May import: github, commands, queue, store, artifacts, report (never web or cli)."""
+
+from __future__ import annotations
+
+from githubkit.exception import GitHubException, RequestFailed
+
+from bot.github.client import as_retry
+from bot.github.fetch import NotFound
+from bot.jobs.check import check_job
+from bot.jobs.command import run_command
+from bot.jobs.context import Bot, JobFailed
+from bot.queue import Job, RetryLater
+
+__all__ = ["Bot", "JobFailed", "handle"]
+
+
+async def handle(bot: Bot, job: Job) -> None:
+    try:
+        if job.kind == "check":
+            await check_job(bot, job)
+        elif job.kind == "command":
+            await run_command(bot, job)
+        else:
+            raise JobFailed(f"unknown job kind {job.kind!r}")
+    except RetryLater:
+        raise
+    except NotFound as exc:
+        raise JobFailed(str(exc)) from None
+    except (GitHubException, OSError) as exc:
+        retry = as_retry(exc)
+        if retry is not None:
+            raise retry from None
+        status = exc.response.status_code if isinstance(exc, RequestFailed) else None
+        raise JobFailed(f"GitHub refused a request ({status or type(exc).__name__})") from None

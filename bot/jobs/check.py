@@ -1,0 +1,98 @@
+"""The check job: a push to a branch (the pinned issue on the default branch) or a pull request (its sticky
+comment), with a check run for the commit, and a comment when the verdict changes.
+
+One writer per place: the pinned issue or sticky comment of one place is written by one job at a time,
+command or push (`Bot.exclusive`)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.github.replies import Place, check_run, comment_on_change, upsert_issue, upsert_pr_comment
+from bot.jobs.context import Bot
+from bot.jobs.read import Checked, Skip, read_and_check
+from bot.queue import Job
+from bot.report import feedback
+
+log = logging.getLogger(__name__)
+
+
+async def check_job(bot: Bot, job: Job) -> None:
+    p = bot.place(job)
+    payload = job.payload
+    if payload.get("pr") is not None:
+        await check_pr(bot, p, int(payload["pr"]))
+    else:
+        await check_branch(bot, p, str(payload["branch"]))
+
+
+async def check_branch(bot: Bot, p: Place, branch: str) -> tuple[Checked, int | None]:
+    """Check a branch; on the default branch refresh the pinned issue (its number is returned)."""
+    async with bot.exclusive(f"{p.full_name}:branch:{branch}".lower()):
+        return await _check_branch(bot, p, branch)
+
+
+async def _check_branch(bot: Bot, p: Place, branch: str) -> tuple[Checked, int | None]:
+    checked = await read_and_check(bot, p, f"refs/heads/{branch}")
+    cfg = checked.config.config
+    if branch != checked.head.default_branch:
+        return checked, None  # only the default branch has the pinned issue; others are checked in PRs
+    title = cfg.issue_title
+    number, created, pin_note = await upsert_issue(p, title, checked.body, pin=cfg.pin_issue)
+    if pin_note:
+        await upsert_issue(p, title, f"> {pin_note}\n\n{checked.body}", pin=False)
+    scope = f"branch:{branch}"
+    await record_and_notify(bot, p, scope, number, checked, notify=cfg.comment_on_change and not created)
+    if cfg.check_runs and checked.verdict is not None:
+        await post_check_run(bot, p, checked)
+    return checked, number
+
+
+async def check_pr(bot: Bot, p: Place, pr: int, *, force: bool = False) -> tuple[Checked, int | None] | None:
+    """Check a pull request's head and refresh its sticky comment (whose id is returned) and check run.
+    None when there was nothing to do (the PR does not touch the report, unless `force`)."""
+    async with bot.exclusive(f"{p.full_name}:pr:{pr}".lower()):
+        try:
+            checked = await read_and_check(bot, p, f"refs/pull/{pr}/head", pr, force=force)
+        except Skip as why:
+            log.info("%s: nothing to do, %s", p.full_name, why)
+            return None
+        if checked.head.pr_state not in (None, "OPEN"):
+            return checked, None  # closed or merged while the job waited: nothing is refreshed
+        cfg = checked.config.config
+        comment = await upsert_pr_comment(p, pr, checked.body) if cfg.pr_comments else None
+        if cfg.check_runs and checked.verdict is not None:
+            await post_check_run(bot, p, checked)
+        await record_and_notify(bot, p, f"pr:{pr}", None, checked, notify=False)
+        return checked, comment
+
+
+async def post_check_run(bot: Bot, p: Place, checked: Checked, details_url: str | None = None) -> int:
+    v = checked.verdict
+    assert v is not None
+    cfg = checked.config.config
+    return await check_run(
+        p,
+        checked.head.sha,
+        title=feedback.headline(v),
+        summary=checked.body,
+        success=v.ok,
+        annotations=feedback.annotations(v, cfg.report_path),
+        details_url=details_url,
+    )
+
+
+async def record_and_notify(
+    bot: Bot, p: Place, scope: str, issue: int | None, checked: Checked, *, notify: bool
+) -> None:
+    v = checked.verdict
+    failing = [str(n) for n in sorted(v.failing())] if v else []
+    error = (v.official.error if v else "no report") or None
+    total = v.official.total if v else 0
+    before = bot.store.last_verdict(p.full_name, scope)
+    changed = before is None or (before.failing, before.error, before.total) != (failing, error, total)
+    if notify and changed and before is not None and issue is not None:
+        headline = feedback.headline(v) if v else "The report file is missing"
+        text = f"The verdict changed at commit `{checked.head.sha[:7]}`: **{headline}**. The issue above shows the details."
+        await comment_on_change(p, issue, f"{scope}:{checked.head.sha}", text)
+    bot.store.set_verdict(p.full_name, scope, checked.head.sha, bool(v and v.ok), total, failing, error)
