@@ -21,11 +21,13 @@ Json = dict[str, Any]
 
 @dataclass
 class Ctx:
-    """One request: the state read, who asks, and the fields it read that the double does not model."""
+    """One request: the state read, who asks, the fields it read that the double does not model, and any
+    resolver that crashed (a bug of the double)."""
 
     state: GitHubState
     principal: Principal
     unmodelled: list[str] = field(default_factory=list)
+    crashed: list[Exception] = field(default_factory=list)  # resolvers that raised other than FieldError
 
 
 class FieldError(Exception):

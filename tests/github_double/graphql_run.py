@@ -45,8 +45,9 @@ _GITHUB_WORDS: list[tuple[re.Pattern[str], str, str, tuple[str, ...]]] = [
         ("name", "argumentName"),
     ),
     (
-        re.compile(
-            rf"^Field {_Q}(?P<name>\w+){_Q} argument {_Q}(?P<arguments>\w+){_Q} of type .* is required"
+        re.compile(  # graphql-core 3.2 | 3.3
+            rf"^(?:Field {_Q}(?P<name>\w+){_Q} argument {_Q}(?P<arguments>\w+){_Q}"
+            rf"|Argument {_Q}\w+\.(?P<name2>\w+)\((?P<arguments2>\w+):\){_Q}) of type .* is required"
         ),
         "Field '{name}' is missing required arguments: {arguments}",
         "missingRequiredArguments",
@@ -79,10 +80,8 @@ def _invalid(err: GraphQLError) -> Json:
     for pattern, message, code, names in _GITHUB_WORDS:
         m = pattern.match(err.message)
         if m:
-            out = {
-                "extensions": {"code": code, **{n: m.group(n) for n in names}},
-                "message": message.format(**m.groupdict()),
-            }
+            found = {n: m.group(n) or m.groupdict().get(f"{n}2") for n in names}
+            out = {"extensions": {"code": code, **found}, "message": message.format(**found)}
             break
     locations = _locations(err)
     return {**out, "locations": locations} if locations else out
@@ -104,11 +103,17 @@ def _checked(query: str) -> tuple[DocumentNode | None, tuple[Json, ...]]:
 def _resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
     """The modelled resolver of (type, field): the node's `f_<field>`; None and a record when there is none."""
     method = getattr(type(source), f"f_{info.field_name}", None) if isinstance(source, GNode) else None
+    ctx: Ctx = info.context
     if method is None:
-        ctx: Ctx = info.context
         ctx.unmodelled.append(f"{info.parent_type.name}.{info.field_name}")
         return None
-    return method(source, args)
+    try:
+        return method(source, args)
+    except FieldError:
+        raise
+    except Exception as exc:
+        ctx.crashed.append(exc)
+        raise
 
 
 def _typename(value: Any, info: GraphQLResolveInfo, abstract_type: Any) -> str | None:
@@ -146,10 +151,9 @@ def run(ctx: Ctx, query: str, variables: Json, operation_name: str | None) -> Js
         type_resolver=_typename,
     )
     assert not hasattr(result, "__await__"), "the double's resolvers are synchronous"
+    if ctx.crashed:  # a bug in a resolver is the double's, not the caller's: fail loudly (500)
+        raise ctx.crashed[0]
     errors = list(result.errors or [])
-    for err in errors:  # a bug in a resolver is the double's, not the caller's: let it fail loudly
-        if err.original_error is not None and not isinstance(err.original_error, (FieldError, GraphQLError)):
-            raise err.original_error
     answer: Json = {} if result.data is None else {"data": result.data}
     if errors:
         answer["errors"] = [_field_error(e) for e in errors]
