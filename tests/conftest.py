@@ -41,6 +41,19 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
+def graphql_schema() -> Any:
+    """GitHub's GraphQL schema from ../shared/github-graphql/schema.graphql, built once per run: the GitHub
+    double answers GraphQL against it, so tests that send GraphQL through the double use this too."""
+    from github_double.graphql_schema_load import SCHEMA_PATH, build_seconds, load_schema, schema_available
+
+    if not schema_available():
+        _missing(f"{SCHEMA_PATH} (GitHub's GraphQL schema)", "REPORT_BOT_REQUIRE_SHARED")
+    schema = load_schema()
+    print(f"GitHub's GraphQL schema built in {build_seconds():.2f} s")
+    return schema
+
+
+@pytest.fixture(scope="session")
 def manifest(shared: Path) -> dict[str, dict[str, Any]]:
     """corpus/manifest.json by file name: repo, commit, figures (every image file at that commit)."""
     data = json.loads((shared / "reports" / "corpus" / "manifest.json").read_text("utf-8"))

@@ -109,13 +109,15 @@ class BotServer:
         return dict(httpx.get(f"{self.url}/healthz", timeout=5).json()["jobs"])
 
     def idle(self, timeout: float = 30.0) -> None:
-        """Wait until no job is waiting or running (and the last one has finished writing)."""
+        """Wait until no job is waiting or running (and the last one has finished writing); by then the bot
+        must have read no GraphQL field that the double does not model (it would have answered null)."""
 
         def done() -> bool:
             counts = self.jobs()
             return counts.get("waiting", 0) == 0 and counts.get("running", 0) == 0
 
         wait_until(done, timeout=timeout)
+        assert self.double.unmodelled_fields() == [], "the bot read GraphQL fields the double does not model"
 
     def send(
         self,

@@ -23,6 +23,8 @@ from bot.report.check import check
 from bot.report.render import render_page
 from bot.report.rules import resolve
 
+pytestmark = pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
+
 ORG = "course-org"
 WRITER, READER = "writer", "reader"
 REPORT = "000_8087f8353d4a158a.md"  # 21/31 pass; links figures/avmbucket.png and three more images

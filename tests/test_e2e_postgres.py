@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from db_backends import _pg_schema
 from e2e_harness import BotServer, push_payload, seed
 from github_double import GitHubDouble
+
+pytestmark = pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
 
 ORG = "course-org"
 

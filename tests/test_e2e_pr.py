@@ -8,6 +8,8 @@ import pytest
 from e2e_harness import BotServer, pr_payload, seed
 from github_double import GitHubDouble
 
+pytestmark = pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
+
 ORG = "course-org"
 
 

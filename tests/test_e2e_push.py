@@ -8,6 +8,8 @@ import pytest
 from e2e_harness import BotServer, push_payload, seed, wait_until
 from github_double import GitHubDouble
 
+pytestmark = pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
+
 ORG = "course-org"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -56,6 +58,8 @@ def test_first_push_creates_one_pinned_issue_and_a_check_run(
     assert ("reports/README.md", 185) in lines  # question 5: 87 words short
     first = d.count(since=mark)
     print(f"GitHub requests, first push of a repository: {first}")
+    # the check read the head through GraphQL and every field it read is one the double models
+    assert d.count("POST", "/graphql", since=mark) >= 1 and d.unmodelled_fields(since=mark) == []
 
 
 def test_steady_state_edits_in_place_and_comments_only_on_change(

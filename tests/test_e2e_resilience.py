@@ -13,6 +13,8 @@ import pytest
 from e2e_harness import BotServer, push_payload, seed, wait_until
 from github_double import GitHubDouble
 
+pytestmark = pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
+
 ORG = "course-org"
 
 

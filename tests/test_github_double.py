@@ -719,6 +719,7 @@ PINNED = """query($owner: String!, $name: String!) {
 }"""
 
 
+@pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
 def test_pin_at_most_three_issues(double: GitHubDouble, gh: GitHub[AppInstallationAuthStrategy]) -> None:
     issues = [gh.rest.issues.create(ORG, REPO, data={"title": f"t{i}"}).parsed_data for i in range(4)]
     for issue in issues[:3]:
@@ -772,6 +773,7 @@ query Head($owner: String!, $name: String!, $expr: String!, $report: String!, $p
 """
 
 
+@pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
 def test_graphql_reads_heads_files_and_pull_requests(
     double: GitHubDouble, gh: GitHub[AppInstallationAuthStrategy]
 ) -> None:
@@ -823,6 +825,7 @@ def test_graphql_reads_heads_files_and_pull_requests(
         gh.graphql("query { repository(owner: ")
 
 
+@pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
 def test_graphql_pages_through_pull_request_files(
     double: GitHubDouble, gh: GitHub[AppInstallationAuthStrategy]
 ) -> None:
@@ -842,6 +845,7 @@ def test_graphql_pages_through_pull_request_files(
     assert seen == [f"f{i:02}.txt" for i in range(5)] and page["totalCount"] == 5
 
 
+@pytest.mark.usefixtures("graphql_schema")  # the double answers GraphQL against it
 async def test_async_client_pins_and_comments(double: GitHubDouble, key: AppKey) -> None:
     gh = client(double, key)
     issue = (await gh.rest.issues.async_create(ORG, REPO, data={"title": "Feedback"})).parsed_data

@@ -9,6 +9,10 @@
         ...  # run the bot with REPORT_BOT_GITHUB_API_URL=gh.url, send it a webhook
         assert gh.count("POST", "/repos/course-org/group-01/issues") == 1
         assert gh.pinned("course-org", "group-01") == [1]
+        assert gh.unmodelled_fields() == []  # POST /graphql read nothing the double does not model
+
+POST /graphql is validated and run by graphql-core against GitHub's published schema
+(`../shared/github-graphql/schema.graphql`, see graphql_schema_load.py).
 
 `github_double.fixtures` has the pytest fixtures (`app_key`, `github_double`).
 """

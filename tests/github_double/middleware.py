@@ -63,6 +63,7 @@ class _Exchange:
         self.actor: str | None = None
         self.fault: str | None = None
         self.logged = False
+        self.route_state: dict[str, Any] = scope.setdefault("state", {})  # what the route noted
 
     def record(self) -> None:
         if self.logged:
@@ -79,6 +80,7 @@ class _Exchange:
                 time.time() - self.arrived,
                 self.actor,
                 self.fault,
+                tuple(self.route_state.get("unmodelled", ())),
             )
         )
 

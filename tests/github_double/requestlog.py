@@ -1,4 +1,5 @@
-"""Every request the double answered, for counting API calls in tests."""
+"""Every request the double answered, for counting API calls in tests, with the GraphQL fields each read
+that the double does not model."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class LoggedRequest:
     duration: float
     actor: str | None  # "installation:<id>", "user:<login>", "app" or None (unauthenticated)
     fault: str | None  # the injected fault's kind, if one was applied
+    unmodelled: tuple[str, ...] = ()  # GraphQL fields read that the double does not model ("Type.field")
 
 
 class RequestLog:
@@ -48,6 +50,13 @@ class RequestLog:
             and (path_prefix is None or e.path.startswith(path_prefix))
             and (since is None or e.time >= since)
         ]
+
+    def unmodelled(self, since: float | None = None) -> list[str]:
+        """Each `Type.field` a GraphQL request read that the double does not model, once, in order."""
+        seen: dict[str, None] = {}
+        for entry in self.entries(since=since):
+            seen.update(dict.fromkeys(entry.unmodelled))
+        return list(seen)
 
     def clear(self) -> None:
         with self._lock:

@@ -1,18 +1,21 @@
-"""POST /graphql: parse the document, run it against the double's schema slice (graphql_schema.py).
+"""POST /graphql: one request, run by graphql_run.py against GitHub's real schema and the double's state.
 
 Answers as GitHub does: 200 with `data` and, for failed fields, `errors` (type, path, locations, message);
-a document that does not parse or asks for an unknown field gets only `errors`."""
+a document that does not parse or fails validation gets only `errors`. Fields the double does not model are
+noted on the request (`request.state.unmodelled`), which the request log keeps."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from .deps import ctx_of, json_body, principal_of
-from .graphql_exec import Executor, QueryError
-from .graphql_parse import GraphQLSyntaxError, parse
-from .graphql_schema import Ctx, MutationRoot, QueryRoot
+from .errors import ApiError
+from .graphql_base import Ctx
+from .graphql_run import run
+from .graphql_schema_load import SchemaMissing, build_seconds, load_schema
 
 router = APIRouter()
 
@@ -24,18 +27,15 @@ async def graphql(request: Request) -> Any:
     variables = body.get("variables") or {}
     if not isinstance(query, str) or not isinstance(variables, dict):
         return {"errors": [{"message": "A query attribute must be specified and must be a string."}]}
-    try:
-        doc = parse(query)
-    except GraphQLSyntaxError as err:
-        return {"errors": [{"message": err.message, "locations": [{"line": err.line, "column": err.column}]}]}
+    if build_seconds() is None:  # the first request of the process builds the schema, off the event loop
+        try:
+            await asyncio.to_thread(load_schema)
+        except SchemaMissing as err:
+            raise ApiError(503, str(err)) from None
     state = ctx_of(request).state
     ctx = Ctx(state, principal_of(request))
-    executor = Executor(doc, dict(variables))
+    operation = body.get("operationName")
     with state.lock:
-        try:
-            op = executor.operation(body.get("operationName"))
-            root = MutationRoot(ctx) if op.kind == "mutation" else QueryRoot(ctx)
-            data = executor.run(op, root)
-        except QueryError as err:
-            return {"errors": [err.error]}
-    return {"data": data, "errors": executor.errors} if executor.errors else {"data": data}
+        answer = run(ctx, query, variables, operation if isinstance(operation, str) else None)
+    request.state.unmodelled = tuple(ctx.unmodelled)
+    return answer

@@ -416,6 +416,11 @@ class GitHubDouble:
     ) -> int:
         return len(self.requests(method, path_prefix, since, path=path))
 
+    def unmodelled_fields(self, since: float | None = None) -> list[str]:
+        """The `Type.field`s of GitHub's GraphQL schema that requests read but the double does not model
+        (they answered null): a test asserts this is empty to know the double answered everything it read."""
+        return self.ctx.log.unmodelled(since)
+
     def clear_log(self) -> None:
         self.ctx.log.clear()
 
