@@ -11,22 +11,11 @@ rather than "unknown") until `tombstone_for` has passed too.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import logging
-import os
 import re
 import secrets
-import tempfile
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
-
-
+from datetime import datetime, timedelta
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 """`secrets.token_urlsafe(32)`: 43 URL-safe base64 characters."""
@@ -114,5 +103,3 @@ class ArtifactStore(ABC):
     @abstractmethod
     def sweep(self, now: datetime) -> int:
         """Delete the data of every artifact expired at `now`; returns how many were deleted."""
-
-
