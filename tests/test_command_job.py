@@ -25,7 +25,6 @@ from bot.commands.grammar import (
     parsed_from_payload,
     parsed_to_payload,
 )
-from bot.commands.texts import Settings as HelpSettings
 from bot.commands.texts import compose, help_text, render_limit_text
 from bot.github.client import GitHubApp
 from bot.github.config import BotConfig
@@ -293,14 +292,10 @@ def test_a_reply_quotes_the_command_without_mentions_and_names_ignored_lines() -
 def test_help_shows_hostile_settings_inside_a_fence_they_cannot_close() -> None:
     cfg = BotConfig(issue_title="x\n````\n@teacher <script>", report_path="reports/README.md")
     text = help_text(
-        HelpSettings(
-            cfg.report_path,
-            cfg.command_permission,
-            cfg.model_dump(),
-            "o/r:.github/report-bot.yml",
-            None,
-            ".github/report-bot.yml",
-        ),
+        cfg.model_dump(),
+        source="o/r:.github/report-bot.yml",
+        error=None,
+        config_path=".github/report-bot.yml",
         rules=("dtu-mlops-2025", "detected"),
         rule_notes=[],
         issue=None,

@@ -7,10 +7,6 @@ from bot.artifacts.base import (
     Artifact,
     ArtifactExpired,
     ArtifactStore,
-    StoredArtifact,
-    artifact_url,
-    check_content_type,
-    new_token,
     safe_filename,
     valid_token,
 )
@@ -22,10 +18,6 @@ __all__ = [
     "ArtifactExpired",
     "ArtifactStore",
     "LocalArtifactStore",
-    "StoredArtifact",
-    "artifact_url",
-    "check_content_type",
-    "new_token",
     "safe_filename",
     "valid_token",
 ]

@@ -6,7 +6,6 @@ Student text (a typed ref or word, a config value) only ever reaches a reply thr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -22,20 +21,6 @@ OUTCOME_MARKER = "<!-- report-bot:outcome {outcome} -->"
 RENDER_WINDOW = timedelta(hours=1)
 """`/report html` renders are counted per repository over this window."""
 MAX_IGNORED_SHOWN = 5
-
-
-@dataclass(frozen=True)
-class Settings:
-    """A repository's bot settings as `/report help` shows them."""
-
-    report_path: str
-    command_permission: str
-    values: dict[str, Any]
-    """Every setting, as the config file would spell it."""
-    source: str | None
-    """Where they were read (None: the defaults)."""
-    error: str | None
-    config_path: str
 
 
 def inline(text: str) -> str:
@@ -171,8 +156,11 @@ def render_limit_text(limit: int, oldest: datetime | None, now: datetime) -> str
 
 
 def help_text(
-    settings: Settings,
+    settings: dict[str, Any],
     *,
+    source: str | None,
+    error: str | None,
+    config_path: str,
     rules: tuple[str, str] | None,
     rule_notes: list[str],
     issue: int | None,
@@ -180,7 +168,9 @@ def help_text(
     render_limit: int,
     ttl: timedelta,
 ) -> str:
-    path = inline(settings.report_path)
+    """`/report help`: what the bot does here, the commands, the issue, the rule set and every setting
+    (`settings` as the config file spells them, read from `source`, None for the defaults)."""
+    path = inline(str(settings["report_path"]))
     out = [
         f"**report-bot** checks this repository's exam report, {path}, against the course's rules (words "
         "and screenshots per question, placeholders left in, images that are not in the repository, ...) "
@@ -188,7 +178,7 @@ def help_text(
         "**Report check** issue, in a comment on each pull request that changes the report, and in a "
         "**Report check** check run.",
         "",
-        _commands_block(settings.command_permission),
+        _commands_block(str(settings["command_permission"])),
         f"At most {render_limit} `/report html` per hour in this repository; a page link works for "
         f"{_span(ttl)}.",
         "",
@@ -207,16 +197,16 @@ def help_text(
             f"**Rule set:** none yet: there is no report at {path} on `{feedback.escape(default_branch)}`."
         )
     out += rule_notes
-    if settings.source is None:
+    if source is None:
         out.append(
-            f"**Settings:** the defaults (no `{settings.config_path}` in this repository or in the organisation's "
+            f"**Settings:** the defaults (no `{config_path}` in this repository or in the organisation's "
             "`.github` repository)."
         )
     else:
-        out.append(f"**Settings:** from {inline(settings.source)}.")
-    if settings.error:
-        out.append(f"⚠️ That file could not be used, the defaults apply: {code(settings.error, 300)}")
-    dump = yaml.safe_dump(settings.values, sort_keys=False, allow_unicode=True)
+        out.append(f"**Settings:** from {inline(source)}.")
+    if error:
+        out.append(f"⚠️ That file could not be used, the defaults apply: {code(error, 300)}")
+    dump = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
     fence = "`" * max(3, _longest_backticks(dump) + 1)
     out += [
         "",

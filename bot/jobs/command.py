@@ -29,7 +29,6 @@ from bot.commands.texts import (
     refusal_text,
     unknown_text,
 )
-from bot.commands.texts import Settings as HelpSettings
 from bot.github.client import as_retry
 from bot.github.config import CONFIG_PATH, LoadedConfig
 from bot.github.fetch import Head, NotFound, RepoReader
@@ -160,14 +159,10 @@ async def _help(bot: Bot, a: Asked, reader: RepoReader, head: Head, loaded: Load
     issue = stored.number if stored is not None else None
     limit = cfg.renders_per_hour if cfg.renders_per_hour is not None else bot.render_limit
     text = help_text(
-        HelpSettings(
-            cfg.report_path,
-            cfg.command_permission,
-            cfg.model_dump(),
-            loaded.source,
-            loaded.error,
-            CONFIG_PATH,
-        ),
+        cfg.model_dump(),
+        source=loaded.source,
+        error=loaded.error,
+        config_path=CONFIG_PATH,
         rules=rules,
         rule_notes=notes,
         issue=issue,
