@@ -111,7 +111,7 @@ def test_check_and_render_run_without_the_apps_stack(tmp_path: Path) -> None:
     (tmp_path / "reports" / "figures" / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     report = tmp_path / "reports" / "README.md"
     report.write_text(make_report(builtin("dtu-mlops-2026")), "utf-8")
-    block = "import sys\nfor m in %r: sys.modules[m] = None\n" % (APP_STACK,)
+    block = f"import sys\nfor m in {APP_STACK!r}: sys.modules[m] = None\n"
     for argv in (["check", str(report)], ["render", str(report), "-o", str(tmp_path / "page.html")]):
         code = block + f"from bot.cli.main import main\nraise SystemExit(main({argv!r}))"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
