@@ -36,7 +36,7 @@ def one_line_exit_2(done: subprocess.CompletedProcess[str], *words: str) -> str:
     assert "Traceback" not in done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("report-bot serve: ")
+    assert lines[0].startswith("report-bot serve: error: ")
     for word in words:
         assert word in lines[0]
     return lines[0]
