@@ -116,3 +116,16 @@ def test_check_and_render_run_without_the_apps_stack(tmp_path: Path) -> None:
         code = block + f"from bot.cli.main import main\nraise SystemExit(main({argv!r}))"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
+
+
+def test_ci_turns_any_skip_into_a_failure(tmp_path: Path) -> None:
+    """`.ci/run` runs the suite with `-p no_skips`: a skipped test fails the run (a pass stays a pass)."""
+    assert "-p no_skips" in (ROOT / ".ci" / "run").read_text()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no_skips"]
+    (tmp_path / "test_skip.py").write_text("import pytest\n\ndef test_a():\n    pytest.skip('absent')\n")
+    (tmp_path / "test_pass.py").write_text("def test_b():\n    pass\n")
+    skipped = subprocess.run([*cmd, "test_skip.py"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    passed = subprocess.run([*cmd, "test_pass.py"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert skipped.returncode == 1 and "CI counts as a failure" in skipped.stdout
+    assert passed.returncode == 0
