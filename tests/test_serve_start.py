@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from e2e_harness import BotServer, free_port
+from e2e_harness import BotServer, free_port, wait_until
 from github_double import GitHubDouble
 from github_double.fixtures import AppKey
 
@@ -94,7 +94,11 @@ def test_the_start_logs_the_app_its_installations_and_the_webhook_url(
     tmp_path: Path, app_key: AppKey, github_double: GitHubDouble
 ) -> None:
     with BotServer(github_double, app_key.private_pem, tmp_path) as bot:
+        ping = {"zen": "Keep it logically awesome.", "hook_id": 4242, "hook": {"id": 4242}}
+        assert bot.send("ping", ping, delivery="ping-delivery-1").status_code == 200
+        wait_until(lambda: "ping-delivery-1" in bot.log.read_text())
         log = bot.log.read_text()
+    assert "delivery ping-delivery-1: ping from hook 4242" in log
     assert "GitHub App report-bot (id 1)" in log
     assert "installed on 1 account(s): course-org (100)" in log
     assert f"webhook URL GitHub must send to: {bot.url}/webhook" in log
