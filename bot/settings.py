@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.report.page_limits import RenderLimits
 
 ENV_PREFIX = "REPORT_BOT_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PEM_BEGIN = "-----BEGIN "
 _PEM_KEY_MARKER = "PRIVATE KEY-----"
 
@@ -94,7 +95,10 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="after")
     @classmethod
     def _upper_level(cls, value: str) -> str:
-        return value.upper()
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"unknown log level {value!r}: use one of {', '.join(LOG_LEVELS)}")
+        return level
 
     def render_limits(self) -> RenderLimits:
         """The rendered page's hard limits (`/report html`)."""

@@ -11,7 +11,7 @@ import respx
 from github_double.fixtures import make_app_key
 from githubkit.exception import RequestFailed
 
-from bot.github.client import GitHubApp, as_retry
+from bot.github.client import CredentialsError, GitHubApp, as_retry, check_private_key, describe
 from bot.queue import RetryLater
 
 API = "https://ghe.example.edu/api/v3"
@@ -95,3 +95,46 @@ def test_every_client_has_a_timeout_and_no_automatic_retry(app: GitHubApp) -> No
     assert gh.config.timeout.read == 3
     assert gh.config.auto_retry is None  # githubkit stores auto_retry=False as "no retry decision"
     assert str(gh.config.base_url).startswith(API)
+
+
+@respx.mock
+async def test_github_refusing_the_apps_credentials_is_named_and_not_retried() -> None:
+    """A wrong App id or key: GitHub answers 401 to the token request (githubkit wraps it in RequestError,
+    which used to be retried as a "network error")."""
+    respx.post(f"{API}/app/installations/5/access_tokens").mock(
+        return_value=httpx.Response(401, json={"message": "A JSON web token could not be decoded"})
+    )
+    fresh = GitHubApp(1, make_app_key().private_pem, api_url=API)  # no token cached from other tests
+    with pytest.raises(Exception) as err:
+        await fresh.installation(5).rest.issues.async_get("o", "r", 1)
+    assert as_retry(err.value) is None
+    reason = describe(err.value)
+    assert reason.startswith("GitHub refused the App's credentials")
+    assert "A JSON web token could not be decoded" in reason and "REPORT_BOT_APP_ID" in reason
+
+
+@respx.mock
+async def test_a_private_key_that_does_not_parse_is_named_and_not_retried() -> None:
+    bad = GitHubApp(
+        1, "-----BEGIN RSA PRIVATE KEY-----\nMIIBroken\n-----END RSA PRIVATE KEY-----\n", api_url=API
+    )
+    with pytest.raises(Exception) as err:
+        await bad.installation(5).rest.issues.async_get("o", "r", 1)
+    assert as_retry(err.value) is None
+    assert "private key" in describe(err.value) and "REPORT_BOT_APP_ID" in describe(err.value)
+    with pytest.raises(CredentialsError, match="does not parse"):
+        check_private_key("-----BEGIN RSA PRIVATE KEY-----\nMIIBroken\n-----END RSA PRIVATE KEY-----\n")
+    check_private_key(make_app_key().private_pem)
+
+
+@respx.mock
+async def test_every_failed_call_is_described_with_githubs_status_and_message(app: GitHubApp) -> None:
+    respx.post(f"{API}/app/installations/5/access_tokens").mock(return_value=httpx.Response(201, json=TOKEN))
+    exc = await _call(
+        app,
+        respx.post(f"{API}/repos/o/r/issues"),
+        httpx.Response(410, json={"message": "Issues are disabled for this repo"}),
+    )
+    assert describe(exc) == (
+        "GitHub answered 410 (Issues are disabled for this repo) to POST /api/v3/repos/o/r/issues"
+    )

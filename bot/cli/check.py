@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from bot.cli.local_files import list_images, read_text, repo_root
+from bot.cli.local_files import git_images, list_images, read_text, repo_root
+from bot.cli.output import emit, silence_stdout
 from bot.errors import BadInput
 from bot.report.check import NotAReport, Verdict, check, require_report
+from bot.report.diagnostics import Diagnostic
 from bot.report.parse import parse
 from bot.report.rules import BUILTIN, RuleSetError, resolve
 
@@ -33,7 +37,7 @@ def verdict_for(path: Path, raw: str, rules_spec: str, root: Path) -> Verdict:
         raise BadInput(f"{path}: {exc}") from None
     yaml_text = None
     if rules_spec not in BUILTIN and rules_spec != "auto":
-        yaml_text = read_text(Path(rules_spec), "rule set file")
+        yaml_text = _rules_file(rules_spec)
     report_py = None
     py_path = path.parent / "report.py"
     if rules_spec == "auto" and py_path.is_file():
@@ -47,7 +51,44 @@ def verdict_for(path: Path, raw: str, rules_spec: str, root: Path) -> Verdict:
         )
     except RuleSetError as exc:
         raise BadInput(str(exc)) from None
-    return check(report, rules, list_images(root), report_dir_in(path, root), reason)
+    on_disk = list_images(root)
+    committed = git_images(root)
+    if committed is None:  # not a git repository: every file on disk counts
+        return check(report, rules, on_disk, report_dir_in(path, root), reason)
+    v = check(report, rules, committed, report_dir_in(path, root), reason)
+    here = set(on_disk) - set(committed)
+    if not here:
+        return v
+    return replace(v, diagnostics=tuple(_not_committed(d, here) for d in v.diagnostics))
+
+
+def _rules_file(spec: str) -> str:
+    """A rule set file's text; a name that is neither a file nor built in lists the built-in ones."""
+    try:
+        return read_text(Path(spec), "rule set file")
+    except BadInput as exc:
+        builtin = ", ".join(BUILTIN)
+        raise BadInput(
+            f"{exc}, and not a built-in rule set: the built-in ones are {builtin} (or auto)"
+        ) from None
+
+
+_LOOKED_FOR = re.compile(r"\(looked for `([^`]*)`\)$")
+
+
+def _not_committed(d: Diagnostic, here: set[str]) -> Diagnostic:
+    """An image-missing diagnostic whose file exists but git does not have: say so, and `git add` it."""
+    if d.code != "RB020":
+        return d
+    m = _LOOKED_FOR.search(d.message)
+    if m is None or m.group(1) not in here:
+        return d
+    path = m.group(1)
+    return replace(
+        d,
+        message=f"`{path}` is here but not committed: `git add` it",
+        hint=f"Run `git add {path}`, commit and push: GitHub (and the graders) only see committed files.",
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -55,13 +96,18 @@ def run_check(args: argparse.Namespace) -> int:
     root = repo_root(path, args.repo_root)
     v = verdict_for(path, read_text(path, "report"), args.rules, root)
     if args.format == "json":
-        print(json.dumps(v.to_json(), indent=2, ensure_ascii=False))
+        text = json.dumps(v.to_json(), indent=2, ensure_ascii=False)
     elif args.format == "markdown":
         from bot.report import feedback
 
-        print(feedback.render(v, commit=args.commit))
+        text = feedback.render(v, commit=args.commit)
     else:
         from bot.report.terminal import format_text
 
-        print(format_text(v, args.path, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
-    return 0 if v.ok else 1
+        text = format_text(v, args.path, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    status = 0 if v.ok else 1
+    try:
+        emit(text)
+    except BrokenPipeError:  # `| head` closed the pipe: the verdict's status, quietly
+        silence_stdout()
+    return status

@@ -4,6 +4,8 @@ its images. (The bot itself never reads the server's disk for a report: it reads
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 from bot.errors import BadInput
@@ -23,6 +25,11 @@ def read_text(path: Path, what: str = "file") -> str:
     except FileNotFoundError:
         raise BadInput(f"{path}: no such {what}") from None
     except IsADirectoryError:
+        inside = path / "README.md"
+        if what == "report" and inside.is_file():
+            raise BadInput(
+                f"{path}: is a directory; the report is {inside}: report-bot check {inside}"
+            ) from None
         raise BadInput(f"{path}: is a directory, expected a {what}") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
@@ -63,3 +70,23 @@ def list_images(root: Path) -> list[str]:
         if seen >= _MAX_LISTED:
             break  # a huge tree (the default root guessed wrong): partial hints beat a long walk
     return out
+
+
+def git_images(root: Path) -> list[str] | None:
+    """The image files git has under `root` (posix paths from the root), as GitHub will see them after a
+    push; None when `root` is not inside a git work tree or git is not installed."""
+    if git_root(root) is None or shutil.which("git") is None:
+        return None
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--", "."],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None  # e.g. a `.git` folder that is not a repository
+    names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [n for n in names if n and Path(n).suffix.lower() in IMAGE_SUFFIXES]

@@ -7,25 +7,55 @@ subcommand imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from bot.errors import BadInput
+
+EXIT_BAD_INPUT = 2
+EXIT_CRASH = 3
+"""Exit statuses: 0 all good, 1 the report has problems, 2 bad input, 3 a crash of report-bot itself."""
+
+IMAGE_LINKS = (
+    "Image links are looked up from --repo-root (default: the git root above PATH). Inside a git repository "
+    "only files git knows count, as on GitHub: an image that is here but not committed is reported with "
+    "`git add`. Outside one, every file under --repo-root counts (default: the folder above the report's)."
+)
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("report-bot")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="report-bot", description="Checks course exam reports; a GitHub App."
     )
+    parser.add_argument("--version", action="version", version=f"report-bot {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = sub.add_parser("check", help="check a report like the official report.py, and more")
+    check = sub.add_parser(
+        "check",
+        help="check a report like the official report.py, and more",
+        description="Check a report like the official report.py, and more. Exit status: 0 all pass, "
+        "1 the report has problems, 2 bad input, 3 report-bot itself failed.",
+        epilog=IMAGE_LINKS,
+    )
     check.add_argument("path", help="the report, e.g. reports/README.md")
     check.add_argument(
         "--rules", default="auto", help="auto (default), a built-in rule set name, or a YAML file"
     )
     check.add_argument(
-        "--repo-root", help="where image links are resolved (default: the git root above PATH)"
+        "--repo-root",
+        help="where image links are resolved (default: the git root above PATH; see below)",
     )
     check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     check.add_argument("--commit", help=argparse.SUPPRESS)
@@ -46,20 +76,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        if args.command == "check":
-            from bot.cli.check import run_check
-
-            return run_check(args)
-        if args.command == "render":
-            from bot.cli.render import main as run_render
-
-            return run_render(args)
-        if args.command == "serve":
-            from bot.cli.serve import run_serve
-
-            return run_serve(args)
+        return _run(args)
     except BadInput as exc:
-        print(f"report-bot {args.command}: {exc}", file=sys.stderr)
-        return 2
-    parser.error(f"unknown command {args.command}")
-    return 2
+        _error(args.command, str(exc))
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `report-bot check ... | head`: the reader is gone, nothing to say
+        from bot.cli.output import silence_stdout
+
+        silence_stdout()
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get("REPORT_BOT_LOG_LEVEL", "").upper() == "DEBUG":
+            traceback.print_exc()
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        _error(args.command, f"report-bot failed ({type(exc).__name__}: {first}); please report this")
+        return EXIT_CRASH
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        from bot.cli.check import run_check
+
+        return run_check(args)
+    if args.command == "render":
+        from bot.cli.render import main as run_render
+
+        return run_render(args)
+    from bot.cli.serve import run_serve
+
+    return run_serve(args)
+
+
+def _error(command: str, message: str) -> None:
+    """One line on stderr, in argparse's style: `report-bot COMMAND: error: ...`."""
+    from bot.cli.output import emit
+
+    emit(f"report-bot {command}: error: {message}", sys.stderr)

@@ -36,10 +36,21 @@ def run_serve(args: argparse.Namespace) -> int:
         key = settings.private_key_pem()
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.cli.startup import configure_logging, safe_url
+    from bot.github.client import CredentialsError, check_private_key
+
+    try:
+        check_private_key(key or "")
+    except CredentialsError as exc:
+        raise BadInput(str(exc)) from None
+    configure_logging(settings.log_level)
     import uvicorn
 
     app = build_app(settings, key or "", insecure_no_secret=args.insecure_no_secret)
+    logging.getLogger("bot.cli.serve").info(
+        "report-bot serve on http://%s:%s, public URL %s, database %s",
+        args.host, args.port, settings.public_url, safe_url(settings.database_url),
+    )  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False)
     return 0
 
@@ -47,15 +58,15 @@ def run_serve(args: argparse.Namespace) -> int:
 def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool = False) -> FastAPI:
     """The FastAPI app with its worker, store and artifact store, wired from settings."""
     from bot.artifacts import LocalArtifactStore
+    from bot.cli.startup import check_app, open_database
     from bot.github.client import GitHubApp
     from bot.jobs import Bot, handle
     from bot.queue import JobQueue, WritePacer
-    from bot.store import Store, init_db, make_engine, utcnow
+    from bot.store import Store, utcnow
     from bot.web import WebhookContext, create_app
     from bot.web.artifacts import artifact_router, sweep_forever
 
-    engine = make_engine(settings.database_url)
-    init_db(engine)
+    engine = open_database(settings.database_url)
     store = Store(engine)
     queue = JobQueue(
         engine,
@@ -72,6 +83,7 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
         timeout=settings.request_timeout_seconds,
         pacer=WritePacer(settings.write_interval_seconds),
     )
+    check_app(gh, settings.public_url)
     bot = Bot(
         gh,
         store,

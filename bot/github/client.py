@@ -1,6 +1,10 @@
 """GitHub clients through githubkit: App JWT, installation clients (tokens cached by githubkit until a minute
 before they expire), a timeout on every call, no automatic retries (the job queue retries, and every write
-is idempotent), and GitHub failures turned into the queue's `RetryLater` when they are transient."""
+is idempotent), and GitHub failures turned into the queue's `RetryLater` when they are transient.
+
+The App's own credentials failing (a private key that does not parse, an App id or key GitHub answers 401
+to) are named as such and never retried: asking again will not fix them. `describe()` gives every failed
+call's one-line reason with GitHub's own status and message, for the log and the job's reason."""
 
 from __future__ import annotations
 
@@ -17,6 +21,27 @@ from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed, 
 from bot.queue import RetryLater, WritePacer
 
 USER_AGENT = "report-bot (+https://github.com/apps/report-bot)"
+CREDENTIALS_HINT = "check REPORT_BOT_APP_ID and the private key"
+
+
+class CredentialsError(Exception):
+    """The App's id or private key cannot work: a key that does not parse, or GitHub answered 401."""
+
+
+def check_private_key(pem: str) -> None:
+    """Raise CredentialsError when `pem` is not an RSA private key GitHub Apps can sign with."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    try:
+        key = serialization.load_pem_private_key(pem.encode("utf-8"), password=None)
+    except (ValueError, TypeError) as exc:
+        reason = str(exc).split("\n")[0] or type(exc).__name__
+        raise CredentialsError(
+            f"the App's private key does not parse ({reason}): {CREDENTIALS_HINT}"
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise CredentialsError(f"the App's private key is not an RSA key: {CREDENTIALS_HINT}")
 
 
 class GitHubApp:
@@ -71,14 +96,80 @@ class GitHubApp:
             yield
 
 
+def origin(exc: BaseException) -> BaseException:
+    """The failure inside githubkit's RequestError wrapper (its auth flow wraps a refused token request and
+    a key that does not parse alike)."""
+    seen = 0
+    while isinstance(exc, RequestError) and not isinstance(exc, RequestTimeout) and seen < 5:
+        inner = getattr(exc, "origin_exc", None) or exc.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        exc, seen = inner, seen + 1
+    return exc
+
+
 def status(exc: BaseException) -> int | None:
+    exc = origin(exc)
     if isinstance(exc, RequestFailed):
         return exc.response.status_code
     return None
 
 
+def github_message(exc: RequestFailed) -> str:
+    """GitHub's own `message` of a failed answer (first 300 characters), or the reason phrase."""
+    try:
+        body = exc.response.json()
+    except Exception:
+        body = None
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str) or not message:
+        message = exc.response.raw_response.reason_phrase or ""
+    return message.replace("\n", " ")[:300]
+
+
+def credentials_problem(exc: BaseException) -> str | None:
+    """Why the App's credentials fail, when that is what `exc` is; None for any other failure."""
+    if isinstance(exc, CredentialsError):
+        return str(exc)
+    inner = origin(exc)
+    if isinstance(inner, CredentialsError):
+        return str(inner)
+    if isinstance(inner, RequestFailed) and inner.response.status_code == 401:
+        return f"GitHub refused the App's credentials (401: {github_message(inner)}): {CREDENTIALS_HINT}"
+    try:
+        from jwt.exceptions import InvalidKeyError, PyJWTError
+    except ImportError:  # pragma: no cover - githubkit[auth-app] brings PyJWT
+        return None
+    if isinstance(inner, InvalidKeyError | PyJWTError) or (
+        isinstance(inner, ValueError) and "key" in str(inner).lower()
+    ):
+        return f"the App's private key does not work ({inner}): {CREDENTIALS_HINT}"
+    return None
+
+
+def describe(exc: BaseException) -> str:
+    """One line for the log: GitHub's status and own message and the call, or the credential problem."""
+    problem = credentials_problem(exc)
+    if problem is not None:
+        return problem
+    inner = origin(exc)
+    if isinstance(inner, RequestFailed):
+        req = inner.response.raw_request
+        return (
+            f"GitHub answered {inner.response.status_code} ({github_message(inner)}) to "
+            f"{req.method} {req.url.path}"
+        )
+    if isinstance(inner, RequestTimeout | httpx.TimeoutException):
+        return "GitHub did not answer in time"
+    return f"{type(inner).__name__}: {str(inner)[:300]}"
+
+
 def as_retry(exc: BaseException) -> RetryLater | None:
-    """The queue's RetryLater for a transient GitHub failure (rate limit, 5xx, timeout, network), else None."""
+    """The queue's RetryLater for a transient GitHub failure (rate limit, 5xx, timeout, network), else None
+    (the App's credentials failing is never transient)."""
+    if credentials_problem(exc) is not None:
+        return None
+    exc = origin(exc)
     if isinstance(exc, RateLimitExceeded):
         kind = "secondary" if "Secondary" in type(exc).__name__ else "primary"
         return RetryLater(f"GitHub {kind} rate limit", exc.retry_after.total_seconds())
@@ -93,5 +184,5 @@ def as_retry(exc: BaseException) -> RetryLater | None:
     if isinstance(exc, RequestTimeout | httpx.TimeoutException):
         return RetryLater("GitHub did not answer in time")
     if isinstance(exc, RequestError | httpx.TransportError):
-        return RetryLater(f"network error talking to GitHub ({type(exc).__name__})")
+        return RetryLater(f"network error talking to GitHub ({describe(exc)})")
     return None

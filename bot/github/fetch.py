@@ -1,7 +1,11 @@
 """Reading a repository at a commit: its head, its file list, the report and the files beside it.
 
 Blobs are immutable, so their text is cached by SHA: a config or `report.py` that did not change costs no
-request. Every read is one REST call through githubkit.
+request. The head is one GraphQL request; GitHub cuts `Blob.text` of large files (about 512 KB, `isTruncated`
+says so), and such a file is then read whole by REST (`GET .../git/blobs/{sha}`, up to 100 MB).
+
+A GraphQL answer can carry `data` and `errors` together: it is read field by field (an error on the pull
+request nulls the pull request, not the repository).
 """
 
 from __future__ import annotations
@@ -62,13 +66,16 @@ query ReportHead($owner: String!, $name: String!, $expr: String!, $report: Strin
     head: object(expression: $expr) {
       ... on Commit {
         oid
-        report: file(path: $report) { object { ... on Blob { oid text } } }
-        script: file(path: $script) { object { ... on Blob { oid text } } }
+        report: file(path: $report) { object { ...BlobText } }
+        script: file(path: $script) { object { ...BlobText } }
       }
     }
-    config: object(expression: "HEAD:.github/report-bot.yml") { ... on Blob { oid text } }
+    config: object(expression: "HEAD:.github/report-bot.yml") { ...BlobText }
   }
 }
+"""
+_BLOB_FRAGMENT = """
+fragment BlobText on Blob { oid byteSize isBinary isTruncated text }
 """
 _PR_PART = """
     pullRequest(number: $pr) { state headRefOid files(first: 100) { totalCount nodes { path } } }"""
@@ -86,17 +93,58 @@ class Head:
     config: str | None
     pr_state: str | None = None
     pr_files: tuple[str, ...] | None = None
-    """The files a pull request changes (None: more than one page, or not a pull request)."""
+    """The files a pull request changes (None: unknown — more than one page, GitHub did not say, or not a
+    pull request)."""
+    report_binary: bool = False
+    """The report exists but is not a text file (GitHub says binary, or it is not UTF-8): `report` is None."""
 
 
-def _text(node: Any) -> str | None:
+@dataclass(frozen=True)
+class _Blob:
+    oid: str
+    text: str | None
+    truncated: bool
+    binary: bool
+
+
+def _blob(node: Any) -> _Blob | None:
+    """A `BlobText` fragment's answer (the file's entry or the blob itself), None when there is no file."""
     if not isinstance(node, dict):
         return None
     obj = node.get("object", node)
-    if not isinstance(obj, dict):
+    if not isinstance(obj, dict) or not isinstance(obj.get("oid"), str):
         return None
     text = obj.get("text")
-    return text if isinstance(text, str) else None
+    return _Blob(
+        obj["oid"],
+        text if isinstance(text, str) else None,
+        obj.get("isTruncated") is True,
+        obj.get("isBinary") is True,
+    )
+
+
+def _error_paths(exc: GraphQLFailed) -> list[tuple[str, list[Any]]]:
+    return [(e.type or "", list(e.path or [])) for e in exc.response.errors or []]
+
+
+def _failed_at(errors: list[tuple[str, list[Any]]], path: list[str]) -> list[str]:
+    """The kinds of the errors at `path` (exactly: an error deeper down nulls only that deeper field)."""
+    return [kind for kind, at in errors if at == path]
+
+
+def _pr_files(pull: dict[str, Any]) -> tuple[str, ...] | None:
+    """The pull request's changed files, or None when unknown (`files` is nullable: null means unknown)."""
+    page = pull.get("files")
+    if not isinstance(page, dict):
+        return None
+    raw = page.get("nodes")
+    if not isinstance(raw, list):
+        return None
+    nodes = [n.get("path") for n in raw if isinstance(n, dict)]
+    total = page.get("totalCount")
+    if not isinstance(total, int) or total > len(nodes) or any(not isinstance(n, str) for n in nodes):
+        return None
+    return tuple(str(n) for n in nodes)
 
 
 class RepoReader:
@@ -117,13 +165,7 @@ class RepoReader:
         query = _HEAD_QUERY % (", $pr: Int!", _PR_PART) if pr is not None else _HEAD_QUERY % ("", "")
         if pr is not None:
             variables["pr"] = pr
-        try:
-            data = await self.gh.async_graphql(query, variables)
-        except GraphQLFailed as exc:
-            kinds = {e.type for e in exc.response.errors or []}
-            if "NOT_FOUND" in kinds:
-                raise NotFound(f"{self.owner}/{self.repo} is not readable by the app") from None
-            raise
+        data = await self._graphql(query + _BLOB_FRAGMENT, variables, pr)
         repo = data.get("repository") or {}
         head = repo.get("head")
         pull_oid = (repo.get("pullRequest") or {}).get("headRefOid")
@@ -141,14 +183,39 @@ class RepoReader:
         pull = repo.get("pullRequest")
         if isinstance(pull, dict):
             state = pull.get("state")
-            page = pull.get("files") or {}
-            nodes = [n.get("path") for n in page.get("nodes") or [] if isinstance(n, dict)]
-            if page.get("totalCount", 0) <= len(nodes):
-                files = tuple(str(n) for n in nodes if n)
-        return Head(
-            head["oid"], default, _text(head.get("report")), _text(head.get("script")), _text(repo.get("config")),
-            state, files,
-        )  # fmt: skip
+            files = _pr_files(pull)
+        report, report_binary = await self._whole_text(_blob(head.get("report")))
+        script_text = (await self._whole_text(_blob(head.get("script"))))[0]
+        config = (await self._whole_text(_blob(repo.get("config"))))[0]
+        return Head(head["oid"], default, report, script_text, config, state, files, report_binary)
+
+    async def _graphql(self, query: str, variables: dict[str, Any], pr: int | None) -> dict[str, Any]:
+        """The answer's `data`, read field by field when GitHub also sent `errors`."""
+        try:
+            return await self.gh.async_graphql(query, variables)
+        except GraphQLFailed as exc:
+            errors = _error_paths(exc)
+            data = exc.response.data if isinstance(exc.response.data, dict) else {}
+            if not isinstance(data.get("repository"), dict):
+                if any(kind == "NOT_FOUND" for kind, _ in errors):
+                    raise NotFound(f"{self.owner}/{self.repo} is not readable by the app") from None
+                raise
+            if pr is not None and "NOT_FOUND" in _failed_at(errors, ["repository", "pullRequest"]):
+                raise NotFound(f"#{pr} is not a pull request of {self.owner}/{self.repo}") from None
+            return data  # errors deeper down (e.g. one file) null only those fields
+
+    async def _whole_text(self, blob: _Blob | None) -> tuple[str | None, bool]:
+        """(text, binary) of a file: the whole text, read by REST when GraphQL cut it short."""
+        if blob is None:
+            return None, False
+        if blob.binary:
+            return None, True
+        if not blob.truncated and blob.text is not None:
+            return blob.text, False
+        try:
+            return (await self.blob(blob.oid)).decode("utf-8"), False
+        except UnicodeDecodeError:
+            return None, True
 
     async def tree(self, sha: str) -> Snapshot:
         try:

@@ -3,11 +3,15 @@
 One reply per place, edited in place, found again by a stored id and a hidden marker, so that a crash, a
 retry or a redelivery never makes a second one. githubkit's automatic retries are off: a POST is sent once
 per attempt, and before sending it again on a later attempt the reply is looked up by its marker.
+
+A look-up by marker reads every page (githubkit's paginator, 100 per page) and stops at the first match: it
+runs only when the store has no id (a fresh database) or on a retry, so steady state costs no listing.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -55,11 +59,29 @@ def _status(exc: RequestFailed) -> int:
     return exc.response.status_code
 
 
+def _comments(p: Place, number: int, since: datetime | None = None) -> AsyncIterator[Any]:
+    """Every comment of issue/PR `number`, oldest first, page after page (only as far as it is read)."""
+    return aiter(
+        p.gh.rest.paginate(
+            p.gh.rest.issues.async_list_comments,
+            owner=p.owner,
+            repo=p.repo,
+            issue_number=number,
+            since=since if since is not None else UNSET,
+            per_page=100,
+        )
+    )
+
+
 async def _find_issue_by_marker(p: Place, marker: str) -> tuple[int, str, str] | None:
-    """(number, node_id, state) of the bot's issue holding `marker`, newest first (one page is enough:
-    the bot opens one such issue per repository)."""
-    resp = await p.gh.rest.issues.async_list_for_repo(p.owner, p.repo, state="all", per_page=100)
-    for issue in cast("list[Any]", resp.parsed_data):
+    """(number, node_id, state) of the bot's issue holding `marker`, newest first, through every page (a
+    repository with hundreds of newer issues still has its one report issue found)."""
+    pages: AsyncIterator[Any] = aiter(
+        p.gh.rest.paginate(
+            p.gh.rest.issues.async_list_for_repo, owner=p.owner, repo=p.repo, state="all", per_page=100
+        )
+    )
+    async for issue in pages:
         if issue.pull_request or not issue.body or marker not in issue.body:
             continue
         if issue.user is not None and issue.user.type != "Bot":
@@ -124,9 +146,9 @@ async def comment_on_change(p: Place, number: int, key: str, text: str) -> None:
     """A new comment in the report issue (edits notify nobody); `key` makes it idempotent across retries."""
     marker = CHANGE_MARKER.format(key=key)
     if p.retrying:
-        resp = await p.gh.rest.issues.async_list_comments(p.owner, p.repo, number, per_page=100)
-        if any(c.body and marker in c.body for c in cast("list[Any]", resp.parsed_data)):
-            return
+        async for c in _comments(p, number):
+            if c.body and marker in c.body and _is_bot(c.user):
+                return
     async with p.app.write(p.installation_id):
         await p.gh.rest.issues.async_create_comment(p.owner, p.repo, number, body=f"{marker}\n{text}")
 
@@ -146,15 +168,11 @@ async def upsert_pr_comment(p: Place, pr: int, body: str) -> int:
                 raise
             p.store.delete_reply(p.full_name, "pr_comment", scope)
     else:
-        resp = await p.gh.rest.issues.async_list_comments(p.owner, p.repo, pr, per_page=100)
-        mine = next(
-            (
-                c
-                for c in cast("list[Any]", resp.parsed_data)
-                if c.body and PR_MARKER in c.body and _is_bot(c.user)
-            ),
-            None,
-        )
+        mine = None
+        async for c in _comments(p, pr):
+            if c.body and PR_MARKER in c.body and _is_bot(c.user):
+                mine = c
+                break
         if mine is not None:
             p.store.set_reply(p.full_name, "pr_comment", scope, mine.id, number=pr)
             async with p.app.write(p.installation_id):
@@ -240,13 +258,10 @@ async def react(p: Place, comment_id: int, content: str) -> None:
 async def find_reply(p: Place, number: int, key: str, since: datetime | None = None) -> str | None:
     """The body of the bot's reply marked with `key` in issue/PR `number`, or None.
 
-    `since` (the command's creation time) narrows the listing to comments made from then on, so one page
-    finds the reply even in a long conversation. Comments by people are never taken for the bot's."""
+    `since` (the command's creation time) narrows the listing to comments made from then on (usually one
+    page); every page is read. Comments by people are never taken for the bot's."""
     marker = COMMAND_MARKER.format(key=key)
-    resp = await p.gh.rest.issues.async_list_comments(
-        p.owner, p.repo, number, since=since if since is not None else UNSET, per_page=100
-    )
-    for c in cast("list[Any]", resp.parsed_data):
+    async for c in _comments(p, number, since):
         if c.body and marker in c.body and _is_bot(c.user):
             return str(c.body)
     return None

@@ -8,9 +8,11 @@ May import: github, commands, queue, store, artifacts, report (never web or cli)
 
 from __future__ import annotations
 
-from githubkit.exception import GitHubException, RequestFailed
+import logging
 
-from bot.github.client import as_retry
+from githubkit.exception import GitHubException
+
+from bot.github.client import as_retry, describe
 from bot.github.fetch import NotFound
 from bot.jobs.check import check_job
 from bot.jobs.command import run_command
@@ -18,6 +20,7 @@ from bot.jobs.context import Bot, JobFailed
 from bot.queue import Job, RetryLater
 
 __all__ = ["Bot", "JobFailed", "handle"]
+log = logging.getLogger(__name__)
 
 
 async def handle(bot: Bot, job: Job) -> None:
@@ -35,6 +38,6 @@ async def handle(bot: Bot, job: Job) -> None:
     except (GitHubException, OSError) as exc:
         retry = as_retry(exc)
         if retry is not None:
+            log.warning("job %s: %s", job.id, describe(exc))  # GitHub's status and own message
             raise retry from None
-        status = exc.response.status_code if isinstance(exc, RequestFailed) else None
-        raise JobFailed(f"GitHub refused a request ({status or type(exc).__name__})") from None
+        raise JobFailed(describe(exc)) from None

@@ -87,12 +87,14 @@ async def record_and_notify(
 ) -> None:
     v = checked.verdict
     failing = [str(n) for n in sorted(v.failing())] if v else []
-    error = (v.official.error if v else "no report") or None
+    binary = checked.head.report_binary
+    error = (v.official.error if v else ("report not text" if binary else "no report")) or None
     total = v.official.total if v else 0
     before = bot.store.last_verdict(p.full_name, scope)
     changed = before is None or (before.failing, before.error, before.total) != (failing, error, total)
     if notify and changed and before is not None and issue is not None:
-        headline = feedback.headline(v) if v else "The report file is missing"
+        missing = "The report file is not a text file" if binary else "The report file is missing"
+        headline = feedback.headline(v) if v else missing
         text = f"The verdict changed at commit `{checked.head.sha[:7]}`: **{headline}**. The issue above shows the details."
         await comment_on_change(p, issue, f"{scope}:{checked.head.sha}", text)
     bot.store.set_verdict(p.full_name, scope, checked.head.sha, bool(v and v.ok), total, failing, error)

@@ -24,7 +24,7 @@ class Skip(Exception):
 
 def _touches(head: Head, report_dir: str) -> bool:
     if head.pr_files is None:
-        return True  # more files than one page: assume it does
+        return True  # unknown (more files than one page, or GitHub answered `files: null`): assume it does
     prefix = report_dir.rstrip("/") + "/" if report_dir else ""
     return any(f.startswith(prefix) for f in head.pr_files) if prefix else bool(head.pr_files)
 
@@ -109,7 +109,7 @@ async def read_and_check(
         else []
     )
     if head.report is None:
-        body = _no_report(cfg.report_path, head.sha, notes)
+        body = (_not_text if head.report_binary else _no_report)(cfg.report_path, head.sha, notes)
         return Checked(head, loaded, None, body)
     snapshot = await reader.tree(head.sha)
     report = parse(head.report)  # once, for the rule set's detection and for the check
@@ -135,5 +135,17 @@ def _no_report(path: str, sha: str, notes: list[str]) -> str:
         "",
         f"The bot checks {code(path, 200)}. Restore it from the course template (the file must keep this name), "
         "or set `report_path` in `.github/report-bot.yml` if the course keeps the report elsewhere.",
+    ]
+    return "\n\n".join([*notes, "\n".join(lines)])
+
+
+def _not_text(path: str, sha: str, notes: list[str]) -> str:
+    """The file at the report's path is binary (or not UTF-8): say so, not "no report"."""
+    lines = [
+        f"### ❓ The report {code(path, 200)} is not a text file at commit `{sha[:7]}`",
+        "",
+        f"GitHub says {code(path, 200)} is binary (or it is not UTF-8 text), so it cannot be checked. "
+        "Save it as plain UTF-8 Markdown (e.g. restore it from the course template and copy your answers in) "
+        "and push again.",
     ]
     return "\n\n".join([*notes, "\n".join(lines)])

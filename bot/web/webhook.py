@@ -81,6 +81,7 @@ def webhook_router(ctx: WebhookContext) -> APIRouter:
             return _answer(400, "not a GitHub webhook delivery")
         action = payload.get("action") if isinstance(payload.get("action"), str) else None
         if event == "ping":
+            log.info("delivery %s: ping from hook %s", delivery, payload.get("hook_id"))
             return _answer(200, "pong")
         if not await asyncio.to_thread(ctx.store.record_delivery, delivery, event, action):
             return _answer(200, "delivery seen before")

@@ -296,6 +296,15 @@ class GitHubDouble:
         huge repositories (None: never)."""
         self.state.tree_limit = limit
 
+    def truncate_blob_text(self, limit: int | None) -> None:
+        """GraphQL `Blob.text` is cut at `limit` bytes with `isTruncated: true`, as GitHub does for files
+        over about 512 KB (None: never). REST blobs stay whole."""
+        self.state.blob_text_limit = limit
+
+    def unknown_pull_files(self, unknown: bool = True) -> None:
+        """GraphQL `PullRequest.files` answers null (nullable in GitHub's schema: unknown)."""
+        self.state.pull_files_unknown = unknown
+
     # -- state for assertions (copies) ---------------------------------------------------------------------
 
     def issues(self, owner: str, name: str, *, include_deleted: bool = False) -> list[Issue]:

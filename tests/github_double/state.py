@@ -58,6 +58,11 @@ class GitHubState:
         self.token_ttl = token_ttl
         self.tree_limit: int | None = None
         """Recursive trees list at most this many entries and say `truncated` (GitHub: 100,000 / 7 MB)."""
+        self.blob_text_limit: int | None = None
+        """GraphQL `Blob.text` holds at most this many bytes and `isTruncated` is true past it (GitHub: about
+        512 KB); REST `git/blobs` still serves the whole blob."""
+        self.pull_files_unknown = False
+        """GraphQL `PullRequest.files` answers null (the field is nullable: GitHub does not always know)."""
         owner = self.user(app_owner, "Organization")
         self.app = AppInfo(app_id, app_slug, app_slug, owner, make_node_id("A", app_id), utcnow())
         self.bot = self.user(f"{app_slug}[bot]", "Bot")
