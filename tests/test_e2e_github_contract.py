@@ -10,7 +10,6 @@ from e2e_harness import BotServer, pr_payload, push_payload, seed
 from github_double import GitHubDouble
 
 ORG = "course-org"
-NEEDS_GQL = "needs the graphql-core double to serve Blob.isTruncated / PullRequest.files = null"
 
 
 @pytest.fixture
@@ -26,7 +25,6 @@ def push(d: GitHubDouble, bot: BotServer, repo: str, files: dict[str, bytes | st
     return after
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_GQL)
 def test_a_536_kb_report_is_checked_whole(github_double: GitHubDouble, bot: BotServer) -> None:
     d = github_double
     big = "\n" * 530_000 + seed("000_8087f8353d4a158a.md")  # about 536 KB, the answers past GitHub's cut
@@ -48,7 +46,6 @@ def test_a_binary_report_is_not_a_text_file_not_a_missing_one(
     assert "is not a text file" in body and "No report" not in body
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_GQL)
 def test_a_pull_request_with_unknown_files_is_checked(github_double: GitHubDouble, bot: BotServer) -> None:
     d = github_double
     report = seed("000_8087f8353d4a158a.md")

@@ -7,13 +7,6 @@ from bot.artifacts.base import (
     Artifact,
     ArtifactExpired,
     ArtifactStore,
-<<<<<<< HEAD
-=======
-    StoredArtifact,
-    artifact_url,
-    check_content_type,
-    new_token,
->>>>>>> issue-14
     safe_filename,
     valid_token,
 )
@@ -25,13 +18,6 @@ __all__ = [
     "ArtifactExpired",
     "ArtifactStore",
     "LocalArtifactStore",
-<<<<<<< HEAD
-=======
-    "StoredArtifact",
-    "artifact_url",
-    "check_content_type",
-    "new_token",
->>>>>>> issue-14
     "safe_filename",
     "valid_token",
 ]

@@ -7,6 +7,7 @@ type is its method `f_x(args)` (see graphql_run.py for how fields are looked up)
 from __future__ import annotations
 
 import base64
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,11 @@ class Ctx:
     principal: Principal
     unmodelled: list[str] = field(default_factory=list)
     crashed: list[Exception] = field(default_factory=list)  # resolvers that raised other than FieldError
+
+
+CURRENT: ContextVar[Ctx] = ContextVar("graphql_request")
+"""The request being executed (set by graphql_run around `execute`), for nodes that read request-wide
+state such as the double's blob text limit without threading it through every constructor."""
 
 
 class FieldError(Exception):

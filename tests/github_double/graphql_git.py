@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from .git import TreeEntry
-from .graphql_base import HTML, GNode, Json, ts
+from .graphql_base import CURRENT, HTML, GNode, Json, ts
 from .model import Repo
 from .state import GitHubState
 
@@ -30,11 +30,19 @@ class BlobNode(GNode):
     def f_isBinary(self, args: Json) -> bool:
         return b"\0" in self.data
 
+    def _limit(self) -> int | None:
+        return CURRENT.get().state.blob_text_limit
+
     def f_isTruncated(self, args: Json) -> bool:
-        return False
+        limit = self._limit()
+        return limit is not None and len(self.data) > limit and b"\0" not in self.data
 
     def f_text(self, args: Json) -> str | None:
-        return None if b"\0" in self.data else self.data.decode("utf-8", "replace")
+        if b"\0" in self.data:
+            return None
+        limit = self._limit()
+        data = self.data if limit is None else self.data[:limit]
+        return data.decode("utf-8", "ignore" if limit is not None else "replace")
 
 
 class TreeNode(GNode):

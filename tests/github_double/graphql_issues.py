@@ -135,7 +135,9 @@ class PullNode(IssueNode):
     def f_changedFiles(self, args: Json) -> int:
         return len(self.state.pull_files(self.repo, self.issue))
 
-    def f_files(self, args: Json) -> Connection:
+    def f_files(self, args: Json) -> Connection | None:
+        if self.state.pull_files_unknown:
+            return None  # nullable in GitHub's schema: GitHub could not list them
         changes = [ChangedFileNode(c) for c in self.state.pull_files(self.repo, self.issue)]
         return Connection("PullRequestChangedFileConnection", changes, args)
 

@@ -25,7 +25,7 @@ from graphql import (
 )
 from graphql.language import OperationType
 
-from .graphql_base import Ctx, FieldError, GNode, Json
+from .graphql_base import CURRENT, Ctx, FieldError, GNode, Json
 from .graphql_roots import MutationRoot, QueryRoot
 from .graphql_schema_load import load_schema
 
@@ -140,16 +140,20 @@ def run(ctx: Ctx, query: str, variables: Json, operation_name: str | None) -> Js
     operation = get_operation_ast(document, operation_name)
     is_mutation = operation is not None and operation.operation == OperationType.MUTATION
     root = MutationRoot(ctx) if is_mutation else QueryRoot(ctx)
-    result = execute(
-        load_schema(),
-        document,
-        root_value=root,
-        context_value=ctx,
-        variable_values=variables,
-        operation_name=operation_name,
-        field_resolver=_resolve,
-        type_resolver=_typename,
-    )
+    token = CURRENT.set(ctx)
+    try:
+        result = execute(
+            load_schema(),
+            document,
+            root_value=root,
+            context_value=ctx,
+            variable_values=variables,
+            operation_name=operation_name,
+            field_resolver=_resolve,
+            type_resolver=_typename,
+        )
+    finally:
+        CURRENT.reset(token)
     assert not hasattr(result, "__await__"), "the double's resolvers are synchronous"
     if ctx.crashed:  # a bug in a resolver is the double's, not the caller's: fail loudly (500)
         raise ctx.crashed[0]
