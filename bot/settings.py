@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     private_key_path: Path | None = None
     webhook_secret: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
+    github_url: str = "https://github.com"
+    manifest_path: Path | None = None
     database_url: str = "sqlite:///report-bot.db"
     public_url: str = "http://localhost:8000"
     artifact_dir: Path = Path("artifacts")
@@ -86,7 +88,7 @@ class Settings(BaseSettings):
     def _database_driver(cls, value: str) -> str:
         return normalize_database_url(value)
 
-    @field_validator("github_api_url", "public_url", mode="after")
+    @field_validator("github_api_url", "github_url", "public_url", mode="after")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
