@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     render_max_image_mb: int = Field(default=10, ge=1)
     render_max_total_images_mb: int = Field(default=30, ge=1)
     render_max_page_mb: int = Field(default=48, ge=1)
+    backfill_rate_share: float = Field(default=0.5, gt=0, le=1)
     log_level: str = "INFO"
 
     @field_validator("private_key", "webhook_secret", mode="before")

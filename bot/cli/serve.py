@@ -136,6 +136,7 @@ def build_app(
         render_limit=settings.render_limit_per_hour,
         render_limits=settings.render_limits(),
         max_attempts=settings.max_attempts,
+        backfill_share=settings.backfill_rate_share,
     )
     secret = None
     setup = needs_setup(settings)

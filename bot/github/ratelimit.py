@@ -33,7 +33,7 @@ class RateBook:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._states: dict[int | None, RateState] = {}
+        self._states: dict[tuple[int | None, str], RateState] = {}
 
     def record(self, installation_id: int | None, headers: httpx.Headers) -> None:
         try:
@@ -42,22 +42,37 @@ class RateBook:
             reset = float(headers["x-ratelimit-reset"])
         except (KeyError, ValueError):
             return
-        if headers.get("x-ratelimit-resource", "core") not in ("core", "graphql"):
-            return  # search and other small buckets say nothing about the core budget
+        resource = headers.get("x-ratelimit-resource", "core")
+        if resource not in ("core", "graphql"):
+            return  # search and other small buckets say nothing about the main budgets
         with self._lock:
-            self._states[installation_id] = RateState(limit, remaining, reset, time.time())
+            self._states[(installation_id, resource)] = RateState(limit, remaining, reset, time.time())
+
+    def budgets(self, installation_id: int | None) -> dict[str, RateState]:
+        """The installation's budgets by resource (core, graphql) whose window has not ended."""
+        now = time.time()
+        with self._lock:
+            return {
+                res: st
+                for (inst, res), st in self._states.items()
+                if inst == installation_id and st.reset > now
+            }
 
     def get(self, installation_id: int | None) -> RateState | None:
-        with self._lock:
-            return self._states.get(installation_id)
+        """The installation's tightest budget (the smallest share left)."""
+        found = self.budgets(installation_id).values()
+        return min(found, key=lambda s: s.remaining / max(s.limit, 1), default=None)
 
     def all(self) -> dict[int | None, RateState]:
+        """The tightest budget of every installation seen."""
         with self._lock:
-            return dict(self._states)
+            installs = {inst for inst, _ in self._states}
+        return {inst: st for inst in installs if (st := self.get(inst)) is not None}
 
     def forget(self, installation_id: int) -> None:
         with self._lock:
-            self._states.pop(installation_id, None)
+            for key in [k for k in self._states if k[0] == installation_id]:
+                del self._states[key]
 
 
 def endpoint_group(path: str) -> str:
