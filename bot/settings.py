@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     private_key_path: Path | None = None
     webhook_secret: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
+    github_url: str = "https://github.com"
+    manifest_path: Path | None = None
     database_url: str = "sqlite:///report-bot.db"
     public_url: str = "http://localhost:8000"
     artifact_dir: Path = Path("artifacts")
@@ -65,6 +67,7 @@ class Settings(BaseSettings):
     render_max_image_mb: int = Field(default=10, ge=1)
     render_max_total_images_mb: int = Field(default=30, ge=1)
     render_max_page_mb: int = Field(default=48, ge=1)
+    backfill_rate_share: float = Field(default=0.5, gt=0, le=1)
     log_level: str = "INFO"
 
     @field_validator("private_key", "webhook_secret", mode="before")
@@ -87,7 +90,7 @@ class Settings(BaseSettings):
     def _database_driver(cls, value: str) -> str:
         return normalize_database_url(value)
 
-    @field_validator("github_api_url", "public_url", mode="after")
+    @field_validator("github_api_url", "github_url", "public_url", mode="after")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")

@@ -12,8 +12,8 @@ from graphql import parse, validate
 from bot.github import fetch, replies
 
 HEAD_VARIANTS = {
-    "push": fetch._HEAD_QUERY % ("", ""),
-    "pull request": fetch._HEAD_QUERY % (", $pr: Int!", fetch._PR_PART),
+    "push": fetch.head_query(with_pr=False),
+    "pull request": fetch.head_query(with_pr=True),
 }
 
 
@@ -32,7 +32,8 @@ def test_pin_mutation_is_valid(graphql_schema: Any) -> None:
 
 def test_the_schema_refuses_what_github_refuses(graphql_schema: Any) -> None:
     """The check is not vacuous: a misspelt field, a wrong argument and a missing variable fail."""
-    broken = fetch._HEAD_QUERY.replace("defaultBranchRef { name }", "defaultBranchRef { nam }")
-    assert any("nam" in m for m in errors_of(graphql_schema, broken % ("", "")))
-    assert errors_of(graphql_schema, fetch._HEAD_QUERY % ("", fetch._PR_PART))  # $pr used, not declared
+    broken = fetch.head_query(with_pr=False).replace("defaultBranchRef { name }", "defaultBranchRef { nam }")
+    assert any("nam" in m for m in errors_of(graphql_schema, broken))
+    undeclared = fetch.head_query(with_pr=True).replace(", $pr: Int!", "")
+    assert errors_of(graphql_schema, undeclared)  # $pr used, not declared
     assert errors_of(graphql_schema, replies._PIN.replace("issueId", "issue"))

@@ -85,10 +85,11 @@ def test_migrations_run_in_order_once(fresh_db_url: str) -> None:
 
         return apply
 
-    steps = [*MIGRATIONS, Migration(2, "two", step(2)), Migration(3, "three", step(3))]
-    assert migrate(engine, steps) == 3
-    assert migrate(engine, steps) == 3
-    assert applied == [2, 3]
+    n = MIGRATIONS[-1].version  # steps after the project's own (another issue may add one too)
+    steps = [*MIGRATIONS, Migration(n + 1, "two", step(n + 1)), Migration(n + 2, "three", step(n + 2))]
+    assert migrate(engine, steps) == n + 2
+    assert migrate(engine, steps) == n + 2
+    assert applied == [n + 1, n + 2]
     with pytest.raises(ValueError):
         migrate(engine, [Migration(2, "b", step(2)), Migration(1, "a", step(1))])
     engine.dispose()
@@ -96,10 +97,11 @@ def test_migrations_run_in_order_once(fresh_db_url: str) -> None:
 
 def test_fresh_database_is_stamped_latest_without_running_steps(fresh_db_url: str) -> None:
     applied: list[int] = []
-    steps = [*MIGRATIONS, Migration(2, "two", lambda conn: applied.append(2))]
+    n = MIGRATIONS[-1].version
+    steps = [*MIGRATIONS, Migration(n + 1, "two", lambda conn: applied.append(2))]
     eng = make_engine(fresh_db_url)
     try:
-        assert migrate(eng, steps) == 2
+        assert migrate(eng, steps) == n + 1
         assert applied == []
     finally:
         eng.dispose()
@@ -274,3 +276,23 @@ def test_render_counting(store: Store) -> None:
 def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(Exception, match="naive"):
         store.record_render("o/r", datetime(2026, 1, 1))
+
+
+def test_a_version_1_database_gets_the_backfill_table(fresh_db_url: str) -> None:
+    """An existing database from before issue 15 (version 1) gains `backfills` by migration 2."""
+    from sqlalchemy import inspect
+
+    from bot.store.backfill import backfills_table
+    from bot.store.models import Base
+
+    eng = make_engine(fresh_db_url)
+    try:
+        migrate(eng, MIGRATIONS[:1])
+        with eng.begin() as conn:
+            backfills_table.drop(conn)  # as a version-1 database had it: without the table
+        assert "backfills" not in inspect(eng).get_table_names()
+        assert migrate(eng) == MIGRATIONS[-1].version
+        assert "backfills" in inspect(eng).get_table_names()
+        assert set(Base.metadata.tables) <= set(inspect(eng).get_table_names())
+    finally:
+        eng.dispose()

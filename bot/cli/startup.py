@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.github.client import GitHubApp
+    from bot.web.status import AppIdentity
 
 log = logging.getLogger("bot.cli.serve")
 _QUIET = {
@@ -73,10 +74,12 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-def check_app(gh: GitHubApp, public_url: str) -> None:
-    """`GET /app` and its installations: log who the App is, or BadInput when GitHub refuses the App's
-    credentials. GitHub being unreachable is only a warning (the queue retries once it answers)."""
+def check_app(gh: GitHubApp, public_url: str) -> AppIdentity | None:
+    """`GET /app` and its installations: log who the App is and return it (for the status page), or
+    BadInput when GitHub refuses the App's credentials. GitHub being unreachable is only a warning (the
+    queue retries once it answers): None."""
     from bot.github.client import credentials_problem, describe
+    from bot.web.status import AppIdentity
 
     try:
         app, installations = asyncio.run(_app_and_installations(gh))
@@ -85,12 +88,15 @@ def check_app(gh: GitHubApp, public_url: str) -> None:
         if problem is not None:
             raise BadInput(problem) from None
         log.warning("could not ask GitHub who the App is (starting anyway): %s", describe(exc))
-        return
+        return None
     slug = app.get("slug") or "?"
     names = ", ".join(f"{login} ({iid})" for iid, login in installations) or "none yet"
     log.info("GitHub App %s (id %s) at %s", slug, app.get("id"), gh.api_url)
     log.info("installed on %d account(s): %s", len(installations), names)
     log.info("webhook URL GitHub must send to: %s/webhook (the App's settings on GitHub)", public_url)
+    return AppIdentity(
+        int(app.get("id") or 0), str(app.get("name") or slug), str(slug), str(app.get("html_url") or "")
+    )
 
 
 async def _app_and_installations(gh: GitHubApp) -> tuple[dict[str, Any], list[tuple[int, str]]]:

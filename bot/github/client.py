@@ -18,6 +18,7 @@ from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
 from githubkit.cache import MemCacheStrategy
 from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed, RequestTimeout
 
+from bot.github.ratelimit import Listener, RateBook, response_hook
 from bot.queue import RetryLater, WritePacer
 
 USER_AGENT = "report-bot (+https://github.com/apps/report-bot)"
@@ -55,6 +56,7 @@ class GitHubApp:
         api_url: str = "https://api.github.com",
         timeout: float = 10.0,
         pacer: WritePacer | None = None,
+        listener: Listener | None = None,
     ) -> None:
         self.app_id = app_id
         self._key = private_key
@@ -65,8 +67,12 @@ class GitHubApp:
         self._cache = MemCacheStrategy()  # one context: githubkit builds a client (and TLS set-up) per call
         self._installations: dict[int, GitHub[Any]] = {}
         self._app: GitHub[Any] | None = None
+        self.ratelimits = RateBook()
+        """The latest x-ratelimit-* per installation (None: the App's JWT calls)."""
+        self.listener = listener
+        """Told (installation, endpoint group, status) of every answer (the metrics)."""
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, installation_id: int | None = None) -> dict[str, Any]:
         return {
             "base_url": self.api_url,
             "timeout": self.timeout,
@@ -75,7 +81,14 @@ class GitHubApp:
             "user_agent": USER_AGENT,
             "ssl_verify": self._ssl,
             "cache_strategy": self._cache,  # tokens cached per app object, not process-wide
+            "async_event_hooks": {
+                "response": [response_hook(self.ratelimits, installation_id, self._listen)]
+            },
         }
+
+    def _listen(self, installation_id: int | None, group: str, status: int) -> None:
+        if self.listener is not None:
+            self.listener(installation_id, group, status)
 
     def app(self) -> GitHub[Any]:
         if self._app is None:
@@ -86,7 +99,7 @@ class GitHubApp:
         gh = self._installations.get(installation_id)
         if gh is None:
             auth = AppInstallationAuthStrategy(str(self.app_id), self._key, installation_id)
-            gh = self._installations[installation_id] = GitHub(auth, **self._options())
+            gh = self._installations[installation_id] = GitHub(auth, **self._options(installation_id))
         return gh
 
     @asynccontextmanager

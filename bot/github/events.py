@@ -20,6 +20,7 @@ from typing import Any
 from bot.commands.grammar import meaning, parse_comment, parsed_to_payload
 from bot.commands.permissions import is_bot_sender
 from bot.github.config import CONFIG_PATH
+from bot.github.installations import backfill_jobs
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
 MAX_LISTED_COMMITS = 2048  # GitHub lists at most this many commits in a push payload
@@ -129,6 +130,8 @@ def decide(event: str, payload: dict[str, Any], report_dir: str = "reports") -> 
     if isinstance(sender, dict) and is_bot_sender(sender):
         return []
     installation = _installation(payload)
+    if event in ("installation", "installation_repositories"):
+        return [Enqueue("backfill", key, job, inst) for key, job, inst in backfill_jobs(event, payload)]
     repo = _repo(payload)
     if repo is None or installation is None:
         return []

@@ -81,6 +81,13 @@ _PR_PART = """
     pullRequest(number: $pr) { state headRefOid files(first: 100) { totalCount nodes { path } } }"""
 
 
+def head_query(*, with_pr: bool) -> str:
+    """The one GraphQL document a check reads a ref with (tests validate both variants against GitHub's
+    schema): head SHA, report, `report.py`, config, and with `with_pr` the pull request's state and files."""
+    parts = (", $pr: Int!", _PR_PART) if with_pr else ("", "")
+    return _HEAD_QUERY % parts + _BLOB_FRAGMENT
+
+
 @dataclass(frozen=True)
 class Head:
     """What one GraphQL request tells about a ref: its commit, the report, the `report.py` beside it and the
@@ -162,10 +169,9 @@ class RepoReader:
             "report": report_path,
             "script": script,
         }
-        query = _HEAD_QUERY % (", $pr: Int!", _PR_PART) if pr is not None else _HEAD_QUERY % ("", "")
         if pr is not None:
             variables["pr"] = pr
-        data = await self._graphql(query + _BLOB_FRAGMENT, variables, pr)
+        data = await self._graphql(head_query(with_pr=pr is not None), variables, pr)
         repo = data.get("repository") or {}
         head = repo.get("head")
         pull_oid = (repo.get("pullRequest") or {}).get("headRefOid")

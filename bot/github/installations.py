@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.store import Store, utcnow
+from bot.store import backfill as backfills
 
 
 def _repos(items: Any) -> list[tuple[int, str]]:
@@ -29,6 +30,10 @@ def apply(store: Store, event: str, payload: dict[str, Any]) -> bool:
     account = inst.get("account") or {}
     action = payload.get("action")
     if event == "installation" and action == "deleted":
+        names = [r.full_name for r in store.list_repositories(inst_id)]
+        names += [name for _, name in _repos(payload.get("repositories"))]
+        backfills.forget_repositories(store.engine, names)
+        backfills.forget_installation(store.engine, inst_id)
         store.remove_installation(inst_id)
         return True
     store.upsert_installation(inst_id, str(account.get("login", "")), str(account.get("type", "")))
@@ -47,4 +52,19 @@ def apply(store: Store, event: str, payload: dict[str, Any]) -> bool:
         store.upsert_repository(repo_id, inst_id, full_name, "")
     for repo_id, _ in removed:
         store.remove_repository(repo_id)
+    backfills.forget_repositories(store.engine, [name for _, name in removed])
     return True
+
+
+def backfill_jobs(event: str, payload: dict[str, Any]) -> list[tuple[str, dict[str, Any], int]]:
+    """(key, payload, installation) of the backfill an installation event asks for: `installation.created`
+    and `installation_repositories.added` (which walks the installation again from the top)."""
+    inst = payload.get("installation")
+    if not isinstance(inst, dict) or not isinstance(inst.get("id"), int):
+        return []
+    action = payload.get("action")
+    if (event, action) not in (("installation", "created"), ("installation_repositories", "added")):
+        return []
+    inst_id = int(inst["id"])
+    job = {"installation_id": inst_id, "restart": event == "installation_repositories"}
+    return [(f"backfill:{inst_id}", job, inst_id)]

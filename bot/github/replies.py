@@ -119,7 +119,9 @@ async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[i
             p.store.set_reply(p.full_name, "issue", "default", number, number=number, node_id=node_id)
             async with p.app.write(p.installation_id):
                 await p.gh.rest.issues.async_update(p.owner, p.repo, number, body=body)
-            return number, False, None
+            # A run that died between creating and pinning it left it unpinned (pinning is idempotent).
+            note = await pin_issue(p, node_id) if pin and p.retrying else None
+            return number, False, note
     async with p.app.write(p.installation_id):
         created = (await p.gh.rest.issues.async_create(p.owner, p.repo, title=title, body=body)).parsed_data
     p.store.set_reply(

@@ -14,6 +14,7 @@ from githubkit.exception import GitHubException
 
 from bot.github.client import as_retry, describe
 from bot.github.fetch import NotFound
+from bot.jobs.backfill import backfill_job
 from bot.jobs.check import check_job
 from bot.jobs.command import run_command
 from bot.jobs.context import Bot, JobFailed
@@ -29,6 +30,8 @@ async def handle(bot: Bot, job: Job) -> None:
             await check_job(bot, job)
         elif job.kind == "command":
             await run_command(bot, job)
+        elif job.kind == "backfill":
+            await backfill_job(bot, job)
         else:
             raise JobFailed(f"unknown job kind {job.kind!r}")
     except RetryLater:

@@ -47,6 +47,8 @@ class Bot:
     """Hard limits of a rendered page (report size, images, page size)."""
     max_attempts: int = 6
     """The queue's attempts per job: a command answers on its last one even when GitHub keeps failing."""
+    backfill_share: float = 0.5
+    """The share of an installation's rate limit an org-wide backfill may spend (REPORT_BOT_BACKFILL_RATE_SHARE)."""
     blobs: BlobCache = field(default_factory=BlobCache)
     permissions: PermissionCache = field(default_factory=PermissionCache)
     _org_configs: dict[str, tuple[float, str | None]] = field(default_factory=dict)

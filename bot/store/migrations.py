@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.engine import Connection
 
+from bot.store import backfill as _backfill_model  # noqa: F401  (its table is part of Base.metadata)
 from bot.store.models import Base, SchemaVersion, schema_version_table
 
 _PG_MIGRATION_LOCK = 0x5242_0001  # arbitrary advisory-lock id owned by report-bot migrations
@@ -30,7 +31,16 @@ def _initial_schema(conn: Connection) -> None:
     Base.metadata.create_all(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial_schema),)
+def _backfills(conn: Connection) -> None:
+    from bot.store.backfill import backfills_table
+
+    backfills_table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial_schema),
+    Migration(2, "org-wide backfill progress (issue 15)", _backfills),
+)
 
 
 def migrate(engine: Engine, steps: Sequence[Migration] = MIGRATIONS) -> int:

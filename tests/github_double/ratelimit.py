@@ -32,6 +32,9 @@ class RateLimits:
         self.window = window
         self._lock = threading.Lock()
         self._used: dict[tuple[str, str], tuple[int, int]] = {}  # (actor, resource) -> (reset, used)
+        self._history: list[
+            tuple[str, str, int, int]
+        ] = []  # finished windows: (actor, resource, reset, used)
 
     def consume(self, actor: str | None, resource: str) -> Budget:
         limit = self.limit if actor else self.unauthenticated_limit
@@ -39,6 +42,8 @@ class RateLimits:
         with self._lock:
             reset, used = self._used.get((actor or "", resource), (now + self.window, 0))
             if now >= reset:
+                if used:
+                    self._history.append((actor or "", resource, reset, used))
                 reset, used = now + self.window, 0
             used += 1
             self._used[(actor or "", resource)] = (reset, used)
@@ -47,3 +52,11 @@ class RateLimits:
     def reset(self) -> None:
         with self._lock:
             self._used.clear()
+            self._history.clear()
+
+    def usage(self, actor: str) -> list[tuple[str, int, int]]:
+        """(resource, window reset, requests counted) of every window `actor` used, the open ones too."""
+        with self._lock:
+            done = [(res, reset, used) for a, res, reset, used in self._history if a == actor]
+            open_ = [(res, reset, used) for (a, res), (reset, used) in self._used.items() if a == actor]
+        return sorted(done + open_, key=lambda w: (w[1], w[0]))

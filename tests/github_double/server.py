@@ -51,9 +51,10 @@ class GitHubDouble:
         public_key: str | bytes | None = None,
         token_ttl: timedelta = timedelta(hours=1),
         rate_limit: int = 5000,
+        rate_window: int = 3600,
     ) -> None:
         self.state = GitHubState(app_id=app_id, app_slug=app_slug, token_ttl=token_ttl)
-        self.ctx = Context(self.state, public_key=public_key, rate=RateLimits(rate_limit))
+        self.ctx = Context(self.state, public_key=public_key, rate=RateLimits(rate_limit, window=rate_window))
         self.app = create_app(self.ctx)
         self.url = ""
         self._server: uvicorn.Server | None = None
@@ -290,6 +291,14 @@ class GitHubDouble:
 
     def reset_rate_limits(self) -> None:
         self.ctx.rate.reset()
+
+    def rate_usage(self, actor: str) -> list[tuple[str, int, int]]:
+        """(resource, window reset, requests) per rate-limit window of `actor` ("installation:100")."""
+        return self.ctx.rate.usage(actor)
+
+    @property
+    def rate_limit(self) -> int:
+        return self.ctx.rate.limit
 
     def truncate_trees(self, limit: int | None) -> None:
         """Recursive git trees list at most `limit` entries and answer `truncated: true`, as GitHub does for
