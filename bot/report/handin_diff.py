@@ -21,7 +21,16 @@ from bot.report.page_limits import RenderError, RenderLimits
 from bot.report.parse import Question, Report
 
 KINDS = ("code", "table", "list", "heading", "image", "link", "html")
-_COUNTED = {"pre": "code", "table": "table", "li": "list", "img": "image", "a": "link", "details": "html"}
+_COUNTED = {
+    "pre": "code",
+    "table": "table",
+    "li": "list",
+    "ul": "list",
+    "ol": "list",
+    "img": "image",
+    "a": "link",
+    "details": "html",
+}
 _COUNTED.update({f"h{n}": "heading" for n in range(1, 7)})
 _OPEN_TAG = re.compile(r"<([a-z][a-z0-9]*)[\s>/]")
 _TEMPLATE_HEAD = "# Exam template for 02476 Machine Learning "
@@ -284,7 +293,7 @@ def _explain(
     noun = {
         "code": "code blocks",
         "table": "tables",
-        "list": "list items",
+        "list": "lists and list items",
         "heading": "headings",
         "image": "images",
         "link": "links",

@@ -172,13 +172,15 @@ def render_page(
         n: ("" if plain else _badge(report.questions[k], verdict, by_question)) for n, k in first.items()
     }
     differing = sum(bool(d) for k, d in enumerate(views.differs) if first[report.questions[k].number] == k)
-    handin = _handin_view(report, views, badges, embedder, first)
     github = _github_view(report, views, badges, embedder, first)
+    counted = (embedder.embedded, embedder.missing, embedder.remote)  # the page's counts: one view's
+    handin = _handin_view(report, views, badges, embedder, first)
+    embedder.embedded, embedder.missing, embedder.remote = counted
     nav = (
-        '<nav class="rb-views"><a href="#view-handin">The hand-in</a> <a href="#view-github">GitHub view</a>'
+        '<div class="rb-views"><a href="#view-handin">The hand-in</a> <a href="#view-github">GitHub view</a>'
         f' <span data-handin-differs-count="{differing}">'
         f"{_plural(differing, 'answer')} {'looks' if differing == 1 else 'look'} different in the hand-in"
-        "</span></nav>"
+        "</span></div>"
     )
     body = [nav, handin, github]
     header = "" if plain else _header(verdict, group, commit, shown)
