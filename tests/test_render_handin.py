@@ -314,7 +314,7 @@ def _structure(section: Node) -> Counter[str]:
                 continue
             if node.tag == "img" or node.attrs.get("data-placeholder") is None:
                 got[names[node.tag]] += 1
-    for box in section.find_all("span", **{"data-placeholder": None}):
+    for _box in section.find_all("span", **{"data-placeholder": None}):
         got["image"] += 1  # an image replaced by a placeholder box is still an image
     return got
 
