@@ -125,7 +125,7 @@ def _run(args: argparse.Namespace) -> tuple[Path, str]:
     out: Path = args.output or Path("report.html")
     if out.resolve() == report:
         raise BadInput(f"{out}: refusing to overwrite the report itself")
-    if args.official:
+    if getattr(args, "official", False):
         return _official(path, out)
     raw = read_text(path, "report")
     root = repo_root(report, args.repo_root)

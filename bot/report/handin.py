@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-import markdown
-
 from bot.report.parse import BOM, Report
 from bot.report.sanitise import cleaner
 
@@ -57,6 +55,8 @@ def read_official(data: bytes) -> str:
 
 def official_html(text: str) -> str:
     """What `report.py html` writes for `text` (as `read_official` returns it): unsanitised, the reference."""
+    import markdown  # Python-Markdown: loaded when first needed
+
     return markdown.markdown(text[CUT:])
 
 
@@ -70,8 +70,10 @@ def official_text(report: Report) -> str:
 _local = threading.local()
 
 
-def _converter() -> markdown.Markdown:
-    md: markdown.Markdown | None = getattr(_local, "md", None)
+def _converter() -> Any:
+    import markdown
+
+    md = getattr(_local, "md", None)
     if md is None:  # one per thread: a Markdown instance keeps state while it converts
         md = _local.md = markdown.Markdown()
     return md

@@ -13,12 +13,15 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.report.diagnostics import Diagnostic, code, make
-from bot.report.github_view import GithubView, github_view
 from bot.report.handin import CUT, FRONT_MATTER, HandinUnavailable, HandinView, handin_view, official_text
 from bot.report.page_limits import RenderError, RenderLimits
 from bot.report.parse import Question, Report
+
+if TYPE_CHECKING:
+    from bot.report.github_view import GithubView
 
 KINDS = ("code", "table", "list", "heading", "image", "link", "html")
 _COUNTED = {
@@ -77,6 +80,10 @@ def views(report: Report, max_html_depth: int = _DEFAULT_DEPTH) -> Views:
         if hit is not None:
             _cache.move_to_end(key)
             return hit
+    from bot.report.github_view import (
+        github_view,
+    )  # markdown-it: loaded when first needed, not by `check`'s import
+
     gh = github_view(report, max_html_depth)
     try:
         hv: HandinView | None = handin_view(report)
