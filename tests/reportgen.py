@@ -38,7 +38,7 @@ def make_report(
     if front_matter:
         out += ["---", "layout: default", "nav_exclude: true", "---", ""]
     out += [
-        "# Exam template for a course",
+        "# Exam template for 02476 Machine Learning Operations",  # as the template: the cut eats its first 43
         "",
         "Intro text.",
         "",

@@ -245,7 +245,7 @@ def test_html_in_an_issue_links_a_page_equal_to_report_bot_render(
     assert match is not None
     page = _download(match.group(1))
     assert page == _in_process(d, repo, sha)
-    assert page.count('src="data:image/png;base64,') == 2
+    assert page.count('src="data:image/png;base64,') == 2 * 2  # each image in both views: hand-in, GitHub
 
     # `report-bot render` of a checkout of the same commit: the same page but for the commit row.
     checkout = tmp_path / "checkout"

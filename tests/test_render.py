@@ -34,10 +34,29 @@ def report_of(*answers: str) -> str:
     return "# Report\n\n" + "".join(question(n, f"Prompt {n}", a) for n, a in enumerate(answers, 1))
 
 
-def render(raw: str, files: dict[str, bytes] | None = None, **kw: Any) -> tuple[Node, Any]:
+def render(
+    raw: str, files: dict[str, bytes] | None = None, view: str = "github", **kw: Any
+) -> tuple[Node, Any]:
+    """The page's header and one of its two views (`github` or `handin`) as one tree."""
     files = files or {}
     page = render_page(raw, files.get, **kw)
-    return parse_page(page.html), page
+    root = parse_page(page.html)
+    doc = Node("#document", {})
+    main = Node("main", {}, children=root.find_all("div", id=f"view-{view}"))
+    doc.children = [*root.find_all("header"), main]
+    for node in doc.walk():  # the GitHub view's sections are `github-question-N`: name both views alike
+        if node.attrs.get("id", "").startswith("github-"):
+            node.attrs["id"] = node.attrs["id"].removeprefix("github-")
+    return doc, page
+
+
+def github_view(page: str) -> Node:
+    """The page's GitHub view, its sections named `question-N` like the hand-in's."""
+    (view,) = parse_page(page).find_all("div", id="view-github")
+    for node in view.walk():
+        if node.attrs.get("id", "").startswith("github-"):
+            node.attrs["id"] = node.attrs["id"].removeprefix("github-")
+    return view
 
 
 def data_images(root: Node) -> list[bytes]:
@@ -223,7 +242,7 @@ def test_remote_images_are_labelled_and_never_fetched() -> None:
         "![r](https://example.org/a.png) <img src='http://example.org/b.png'> <img src='//example.org/c.png'>"
     )
     page = render_page(raw, read)
-    root = parse_page(page.html)
+    root = github_view(page.html)
     boxes = placeholders(root, "remote")
     assert [b.attrs["data-path"] for b in boxes] == [
         "https://example.org/a.png",
@@ -248,7 +267,7 @@ def test_read_file_is_only_asked_for_paths_inside_the_repository() -> None:
     root, _ = render(raw, {}, verdict=None)
     page = render_page(raw, read)
     assert calls == ["reports/figures/ok.png"]
-    assert len(parse_page(page.html).find_all("img")) == 1
+    assert len(github_view(page.html).find_all("img")) == 1
     assert not root.find_all("img")
 
 
@@ -420,9 +439,9 @@ def test_every_shared_report_renders(path: Path, shared: Path, manifest: dict[st
         raw, files.get, verdict=verdict, report_dir=report_dir, group="Group 1", commit="f" * 40
     )
     elapsed = time.perf_counter() - started
-    root = parse_page(page.html)
+    assert inert_problems(parse_page(page.html)) == []
+    root = github_view(page.html)
 
-    assert inert_problems(root) == []
     assert elapsed < 1.0
     # every question present exactly once, with a badge that agrees with the verdict
     sections = [s.attrs["id"] for s in root.find_all("section", id=None)]
@@ -439,7 +458,7 @@ def test_every_shared_report_renders(path: Path, shared: Path, manifest: dict[st
             continue
         assert (int(badge.attrs["data-words"]), int(badge.attrs["data-images"])) == (qr.words, qr.images)
         assert badge.attrs["data-status"] == ("passed" if qr.passed else "failed")
-    header = root.find_all("header")[0]
+    header = parse_page(page.html).find_all("header")[0]
     if verdict.official.error is None:
         shown = header.find_all("strong", **{"data-official-passed": None})[0]
         assert shown.text() == f"{verdict.official.passed}/{verdict.official.total}"

@@ -191,7 +191,22 @@ def test_seed_report_screenshot(chromium: Chromium, server: Server, shared: Path
         assert data.startswith(b"\x89PNG") and len(data) > 20_000
     # the embedded images decoded in the browser: the live DOM still holds them as data: URIs
     live = parse_page(tab.dom())
-    assert len(live.find_all("img")) == page.images_embedded
+    for name in ("handin", "github"):
+        (view,) = live.find_all("div", id=f"view-{name}")
+        assert len(view.find_all("img")) == page.images_embedded
+    # the hand-in shows first; the GitHub view only once it is the target (no JavaScript needed)
+    shown = "getComputedStyle(document.getElementById('view-{}')).display"
+    assert tab.evaluate(shown.format("handin")) != "none" and tab.evaluate(shown.format("github")) == "none"
+    handin_shot = ARTIFACTS / f"render-{seed.stem}-handin.png"
+    tab.screenshot(handin_shot)
+    tab.evaluate("location.hash = '#view-github'")  # what clicking the switch does
+    assert tab.evaluate(shown.format("github")) != "none" and tab.evaluate(shown.format("handin")) == "none"
+    github_shot = ARTIFACTS / f"render-{seed.stem}-github.png"
+    tab.screenshot(github_shot)
+    tab.evaluate("location.hash = '#question-3'")
+    assert tab.evaluate(shown.format("handin")) != "none"
+    for shot in (handin_shot, github_shot):
+        assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
 
 
 def test_the_harness_sees_leaks_scripts_and_dialogs(chromium: Chromium, server: Server) -> None:

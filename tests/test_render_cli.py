@@ -41,23 +41,28 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-def images_of(page: Path) -> list[bytes]:
-    root = parse_page(page.read_text("utf-8"))
+def images_of(page: Path, view: str = "handin") -> list[bytes]:
+    """The embedded images of one of the page's two views (both embed the same files)."""
+    (root,) = parse_page(page.read_text("utf-8")).find_all("div", id=f"view-{view}")
     return [base64.b64decode(i.attrs["src"].split(",", 1)[1]) for i in root.find_all("img")]
 
 
-def test_renders_next_to_the_report_with_images_from_the_repo(
-    repo: Path, capsys: pytest.CaptureFixture[str]
+def test_renders_into_the_current_directory_with_images_from_the_repo(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    here = tmp_path / "elsewhere"
+    here.mkdir()
+    monkeypatch.chdir(here)
     assert run(str(repo / "reports" / "README.md"), "--group", "Group 9") == 0
-    out = repo / "reports" / "report.html"
-    assert images_of(out) == [png(note=b"loss")]
-    root = parse_page(out.read_text("utf-8"))
+    out = here / "report.html"
+    assert not (repo / "reports" / "report.html").exists()  # never written into the student's reports/
+    assert images_of(out) == images_of(out, "github") == [png(note=b"loss")]
+    (root,) = parse_page(out.read_text("utf-8")).find_all("div", id="view-handin")
     (missing,) = root.find_all("span", **{"data-placeholder": "missing"})
     assert missing.attrs["data-path"] == "reports/figures/lost.png"
     assert "Did you mean figures/loss.png?" in missing.text()  # the checker saw the repository's file list
-    assert "Group 9" in root.find_all("header")[0].text()
-    assert str(out) in capsys.readouterr().out
+    assert "Group 9" in parse_page(out.read_text("utf-8")).find_all("header")[0].text()
+    assert "report.html" in capsys.readouterr().out
 
 
 def test_output_option_plain_and_rules(repo: Path, tmp_path: Path) -> None:
@@ -77,17 +82,23 @@ def test_output_option_plain_and_rules(repo: Path, tmp_path: Path) -> None:
     assert "mine" in parse_page(out.read_text("utf-8")).find_all("header")[0].text()
 
 
-def test_repo_root_defaults_to_the_parents_parent_without_git(tmp_path: Path) -> None:
+def test_repo_root_defaults_to_the_parents_parent_without_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     root = tmp_path / "plain"
     (root / "docs").mkdir(parents=True)
     (root / "docs" / "shared.png").write_bytes(png(note=b"docs"))
     (root / "reports").mkdir()
     (root / "reports" / "README.md").write_text(question(1, "![d](../docs/shared.png)"), "utf-8")
     assert run(str(root / "reports" / "README.md")) == 0
-    assert images_of(root / "reports" / "report.html") == [png(note=b"docs")]
+    assert images_of(tmp_path / "report.html") == [png(note=b"docs")]
 
 
-def test_images_outside_the_root_are_never_read(repo: Path, tmp_path: Path) -> None:
+def test_images_outside_the_root_are_never_read(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     secret = tmp_path / "secret.png"
     secret.write_bytes(png(note=b"secret"))
     (repo / "reports" / "figures" / "link.png").symlink_to(secret)
@@ -103,7 +114,8 @@ def test_images_outside_the_root_are_never_read(repo: Path, tmp_path: Path) -> N
         "utf-8",
     )
     assert run(str(report)) == 0
-    assert images_of(repo / "reports" / "report.html") == [png(note=b"loss")]
+    assert images_of(tmp_path / "report.html") == images_of(tmp_path / "report.html", "github")
+    assert images_of(tmp_path / "report.html") == [png(note=b"loss")]
 
 
 def test_reader_refuses_escapes(repo: Path, tmp_path: Path) -> None:

@@ -1,4 +1,7 @@
-"""`report-bot render PATH`: the report as one self-contained HTML page, images read from the repository.
+"""`report-bot render PATH`: the report as one self-contained HTML page, images read from the repository:
+the hand-in first (what graders read), then the GitHub view. `--official` writes the hand-in exactly as
+`python report.py html` does instead. The page goes to `./report.html` unless `-o` says otherwise (never
+into the student's `reports/` by itself).
 
 `bot/cli.py` wires `add_arguments` and `main` in as the `render` subcommand. Bad input (a missing file,
 text that is not UTF-8, a render limit) exits 2 with one line on stderr and no traceback.
@@ -14,13 +17,23 @@ from pathlib import Path, PurePosixPath
 from bot.cli.check import report_dir_in, verdict_for
 from bot.cli.local_files import read_text, repo_root
 from bot.errors import BadInput
+from bot.report.handin import official_html, read_official
 from bot.report.render import ReadFile, RenderError, RenderLimits, render_page
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="the report, e.g. reports/README.md")
     parser.add_argument(
-        "-o", "--output", type=Path, help="where to write the page (default: report.html next to PATH)"
+        "-o",
+        "--output",
+        type=Path,
+        help="where to write the page (default: report.html in the current directory, never next to PATH)",
+    )
+    parser.add_argument(
+        "--official",
+        action="store_true",
+        help="write, byte for byte, what the graders' `python report.py html` writes (unsanitised: the "
+        "reference, for your own machine only)",
     )
     parser.add_argument(
         "--repo-root",
@@ -77,16 +90,47 @@ def repo_reader(root: Path, max_bytes: int) -> ReadFile:
     return read
 
 
+def _official(path: Path, out: Path) -> tuple[Path, str]:
+    """The hand-in exactly as `report.py html` writes it: read as the script reads, converted unsanitised."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the report ({exc.strerror})") from None
+    try:
+        text = read_official(data)
+    except UnicodeDecodeError as exc:
+        raise BadInput(
+            f"{path}: not UTF-8 (byte {exc.start}); `report.py html` cannot read it either"
+        ) from None
+    try:
+        page = official_html(text)
+    except RecursionError:
+        raise BadInput(
+            f"{path}: Python-Markdown crashes on it (lists nested too deeply), as `report.py html` does"
+        ) from None
+    _write(out, page)
+    return out, "the hand-in as `python report.py html` writes it (unsanitised: do not publish it)"
+
+
+def _write(out: Path, page: str) -> None:
+    try:
+        out.write_bytes(page.encode("utf-8"))
+    except OSError as exc:
+        raise BadInput(f"{out}: cannot write ({exc.strerror})") from None
+
+
 def _run(args: argparse.Namespace) -> tuple[Path, str]:
     path: Path = args.path
-    raw = read_text(path, "report")
     report = path.resolve()
+    out: Path = args.output or Path("report.html")
+    if out.resolve() == report:
+        raise BadInput(f"{out}: refusing to overwrite the report itself")
+    if getattr(args, "official", False):
+        return _official(path, out)
+    raw = read_text(path, "report")
     root = repo_root(report, args.repo_root)
     if not report.is_relative_to(root):
         raise BadInput(f"{path}: the report is not inside the repository root {root}")
-    out: Path = args.output or path.parent / "report.html"
-    if out.resolve() == report:
-        raise BadInput(f"{out}: refusing to overwrite the report itself")
     verdict = verdict_for(path, raw, args.rules, root)
     report_dir = report_dir_in(path, root)
     limits = RenderLimits()
@@ -102,10 +146,7 @@ def _run(args: argparse.Namespace) -> tuple[Path, str]:
         )
     except RenderError as exc:
         raise BadInput(str(exc)) from None
-    try:
-        out.write_bytes(page.html.encode("utf-8"))
-    except OSError as exc:
-        raise BadInput(f"{out}: cannot write ({exc.strerror})") from None
+    _write(out, page.html)
     o = verdict.official
     official = f"{o.passed}/{o.total} questions pass" if o.error is None else "the official check stops"
     images = (

@@ -138,9 +138,36 @@ def html_text(
             "",
             f"**Verdict:** {feedback.headline(v)}",
             "",
+            handin_line(v),
+            "",
             f"The link works until {_when(expires_at)} (in {_span(expires_at - now)}). Anyone with the link "
             f"can open it: share it only with your group. <sub>Renders left this hour: {renders_left}.</sub>",
         ]
+    )
+
+
+def handin_line(v: Verdict) -> str:
+    """How many answers look different in the hand-in (the page graders read) than on GitHub."""
+    if any(d.code == "RB078" for d in v.diagnostics):
+        return (
+            "**In the hand-in:** the bot could not render the page graders read (`report.py html`) for this "
+            "report; the check's findings say why."
+        )
+    qs = sorted(
+        {d.question for d in v.diagnostics if d.name.startswith("handin-") and d.question is not None}
+    )
+    if not qs:
+        return (
+            "**In the hand-in:** every answer looks as it does on GitHub. The page opens on the hand-in "
+            "(what `report.py html` makes, what graders read), with a switch to the GitHub view."
+        )
+    shown = ", ".join(str(n) for n in qs[:12]) + (", …" if len(qs) > 12 else "")
+    many = len(qs) != 1
+    return (
+        f"**In the hand-in:** {len(qs)} answer{'s' if many else ''} look{'' if many else 's'} different from "
+        f"GitHub (question{'s' if many else ''} {shown}): graders read the hand-in, which has no fenced code "
+        "blocks or tables and needs a blank line before a list. The page opens on the hand-in and marks "
+        "them; the `handin-*` findings say how to fix each."
     )
 
 

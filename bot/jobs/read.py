@@ -5,6 +5,7 @@ overwrites a newer verdict)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.github.config import BotConfig, LoadedConfig
@@ -121,7 +122,7 @@ async def read_and_check(
             "ℹ️ GitHub's file list is incomplete for this repository (too many files), so image links "
             "were not looked up."
         )
-    verdict = check(report, rules, files, cfg.report_dir, reason)
+    verdict = await asyncio.to_thread(check, report, rules, files, cfg.report_dir, reason)  # CPU: renders
     body = feedback.render(verdict, commit=head.sha, limit=feedback.LIMIT - 2000)
     if notes:
         body = "\n\n".join(notes) + "\n\n" + body

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.report import images, official
+from bot.report import handin_diff, images, official
 from bot.report.diagnostics import Diagnostic, code, make, sort_key
 from bot.report.official import OfficialResult
 from bot.report.parse import BOM, Question, Report, parse
@@ -101,6 +101,7 @@ def check(
     result = official.run(text, rules)
     index = images.FileIndex.of(files) if files is not None else None
     found = _Checker(report, rules, result, index, report_dir.strip("/")).run()
+    found = [*found, *handin_diff.diagnostics(report)]
     return Verdict(
         rules, reason or rules.name, result, tuple(sorted(found, key=sort_key)), _checklist(report), report
     )

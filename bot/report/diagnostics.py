@@ -33,6 +33,15 @@ CODES: dict[str, tuple[str, Severity]] = {
     "RB050": ("prompt-edited", "warning"),
     "RB060": ("group-number", "warning"),
     "RB061": ("study-numbers", "warning"),
+    "RB070": ("handin-code-block", "warning"),
+    "RB071": ("handin-table", "warning"),
+    "RB072": ("handin-list", "warning"),
+    "RB073": ("handin-html", "warning"),
+    "RB074": ("handin-cut", "warning"),
+    "RB075": ("handin-heading", "warning"),
+    "RB076": ("handin-image", "warning"),
+    "RB077": ("handin-link", "warning"),
+    "RB078": ("handin-not-compared", "warning"),
 }
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

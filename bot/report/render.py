@@ -23,23 +23,17 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.front_matter import front_matter_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
-
-from bot.report import official
+from bot.report import handin_diff, official
 from bot.report.check import Verdict, check
 from bot.report.diagnostics import Diagnostic
 from bot.report.embed import Embedder, image_hints, inline_code, sniff
+from bot.report.handin_diff import Views
 from bot.report.page_limits import ReadFile, RenderedPage, RenderError, RenderLimits, over_limit
 from bot.report.parse import Question, Report
 from bot.report.rules import Range, detect_year
-from bot.report.sanitise import cleaner, html_depth
 
 __all__ = ["PAGE_CSP", "ReadFile", "RenderError", "RenderLimits", "RenderedPage", "render_page", "sniff"]
 
@@ -53,79 +47,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-# --------------------------------------------------------------------------- markdown and the allow-list
-
-
-@cache
-def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
-    return md.use(front_matter_plugin).use(tasklists_plugin)
-
-
 @cache
 def _stylesheet() -> str:
     return resources.files("bot.report").joinpath("page.css").read_text("utf-8")
 
 
-def _tick_boxes(tokens: list[Token]) -> None:
-    """Checklist `<input>`s from the tasklists plugin -> ☑/☐ text (no form element on the page)."""
-    for tok in tokens:
-        if tok.type != "inline" or not tok.children:
-            continue
-        for k, child in enumerate(tok.children):
-            if child.type == "html_inline" and child.content.startswith(
-                '<input class="task-list-item-checkbox"'
-            ):
-                tok.children[k] = Token(
-                    "text", "", 0, content="☑" if 'checked="checked"' in child.content else "☐"
-                )
-
-
 # --------------------------------------------------------------------------- the page
-
-
-@dataclass(frozen=True)
-class _Part:
-    question: Question | None
-    heading: list[Token]
-    body: list[Token]
-    duplicate: bool = False
-
-
-def _split(tokens: list[Token], report: Report) -> list[_Part]:
-    """Top-level tokens cut at each question heading: the intro, then one part per question."""
-    first: dict[int, Question] = {}
-    for q in report.questions:
-        first.setdefault(q.number, q)
-    starts: list[tuple[int, Question, bool]] = []  # (token index, question, duplicate)
-    at = 0
-    for q in report.questions:
-        dup = first[q.number] is not q
-        idx = _heading_index(tokens, q.heading_line, at)
-        starts.append((idx, q, dup))
-        at = idx
-    parts = [_Part(None, [], tokens[: starts[0][0]] if starts else tokens)]
-    for k, (idx, q, dup) in enumerate(starts):
-        end = starts[k + 1][0] if k + 1 < len(starts) else len(tokens)
-        seg = tokens[idx:end]
-        lead = seg[0] if seg else None
-        is_heading = (
-            lead is not None and lead.type == "heading_open" and (lead.map or [0])[0] + 1 == q.heading_line
-        )
-        head, body = (seg[:3], seg[3:]) if is_heading else ([], seg)
-        parts.append(_Part(q, head, body, dup))
-    return parts
-
-
-def _heading_index(tokens: list[Token], heading_line: int, start: int) -> int:
-    """Index of the top-level token at a question's heading, or of the first block after it (a heading
-    swallowed by an HTML block or a code fence still gets its section)."""
-    for i in range(start, len(tokens)):
-        tok = tokens[i]
-        if tok.level == 0 and tok.map is not None and tok.map[0] + 1 >= heading_line and tok.nesting >= 0:
-            return i
-    return len(tokens)
 
 
 def _range(r: Range | None) -> str:
@@ -232,46 +159,30 @@ def render_page(
         rules, reason = detect_year(raw)
         verdict = check(raw, rules, None, report_dir, reason)
     report = verdict.report
-    md = _markdown()
-    env: dict[str, object] = {}
-    tokens = md.parse(report.text, env)
-    _tick_boxes(tokens)
+    views = handin_diff.views(report, limits.max_html_depth)
     embedder = Embedder(read_file, report_dir, limits, image_hints(verdict.diagnostics))
-    clean = cleaner().clean
-
-    def fragment(toks: list[Token]) -> str:
-        if not toks:
-            return ""
-        rendered = md.renderer.render(toks, md.options, env)
-        depth = html_depth(rendered)
-        if depth > limits.max_html_depth:
-            raise over_limit("HTML nesting", depth, limits.max_html_depth, "max_html_depth", "levels")
-        return embedder.fragment(clean(rendered))
-
     by_question: dict[int | None, list[Diagnostic]] = {}
     for d in verdict.diagnostics:
         by_question.setdefault(d.question, []).append(d)
-
-    body: list[str] = []
-    shown: set[int] = set()
-    for part in _split(tokens, report):
-        q = part.question
-        if q is None:
-            body.append(fragment(part.body))
-            continue
-        n = q.number
-        head = fragment(part.heading) or f"<h3>Question {n}</h3>"
-        if part.duplicate:
-            ident = f'data-question="{n}" data-duplicate="true"'
-            dup = (
-                f'<div class="rb-badge"><strong class="rb-bad">Question {n} again: a duplicate</strong></div>'
-            )
-            badge = "" if plain else dup
-        else:
-            shown.add(n)
-            ident = f'id="question-{n}" data-question="{n}"'
-            badge = "" if plain else _badge(q, verdict, by_question)
-        body.append(f'<section class="rb-question" {ident}>{head}{badge}{fragment(part.body)}</section>')
+    first: dict[int, int] = {}
+    for k, q in enumerate(report.questions):
+        first.setdefault(q.number, k)
+    shown = set(first)
+    badges = {
+        n: ("" if plain else _badge(report.questions[k], verdict, by_question)) for n, k in first.items()
+    }
+    differing = sum(bool(d) for k, d in enumerate(views.differs) if first[report.questions[k].number] == k)
+    github = _github_view(report, views, badges, embedder, first)
+    counted = (embedder.embedded, embedder.missing, embedder.remote)  # the page's counts: one view's
+    handin = _handin_view(report, views, badges, embedder, first)
+    embedder.embedded, embedder.missing, embedder.remote = counted
+    nav = (
+        '<div class="rb-views"><a href="#view-handin">The hand-in</a> <a href="#view-github">GitHub view</a>'
+        f' <span data-handin-differs-count="{differing}">'
+        f"{_plural(differing, 'answer')} {'looks' if differing == 1 else 'look'} different in the hand-in"
+        "</span></div>"
+    )
+    body = [nav, handin, github]
     header = "" if plain else _header(verdict, group, commit, shown)
     title = html.escape(f"Exam report — {group}" if group else "Exam report")
     page = (
@@ -287,3 +198,90 @@ def render_page(
     if out_size > limits.max_output_bytes:
         raise over_limit("page", out_size, limits.max_output_bytes, "max_output_bytes")
     return RenderedPage(page, embedder.embedded, embedder.missing, embedder.remote, embedder.total_bytes)
+
+
+_NOUNS = {
+    "code": "a code block",
+    "table": "a table",
+    "list": "a list",
+    "heading": "a heading",
+    "image": "an image",
+    "link": "a link",
+    "html": "an HTML block",
+}
+
+
+def _differs_note(kinds: tuple[str, ...], n: int, other: str, other_label: str) -> str:
+    what = ", ".join(_NOUNS[k] for k in kinds)
+    return (
+        f'<p class="rb-differs-note">Looks different in the hand-in ({what}). '
+        f'<a href="#{other}">{other_label}</a></p>'
+    )
+
+
+def _section(ident: str, attrs: str, head: str, badge: str, note: str, body: str, differs: bool) -> str:
+    cls = "rb-question rb-differs" if differs else "rb-question"
+    return f'<section class="{cls}" {ident}{attrs}>{head}{badge}{note}{body}</section>'
+
+
+def _handin_view(
+    report: Report, views: Views, badges: dict[int, str], embedder: Embedder, first: dict[int, int]
+) -> str:
+    label = (
+        '<p class="rb-view-label"><strong>The hand-in</strong>: the page <code>python report.py html</code> '
+        "makes, which graders read (Python-Markdown, the first 43 characters cut off).</p>"
+    )
+    hv = views.handin
+    if hv is None:
+        why = html.escape(views.unavailable or "")
+        return (
+            f'<div class="rb-view" id="view-handin">{label}<p class="rb-unavailable" data-handin-unavailable="1">'
+            f"The hand-in cannot be shown: {why}.</p></div>"
+        )
+    out = [label, embedder.fragment(hv.intro)]
+    for k, q in enumerate(report.questions):
+        n = q.number
+        kinds = views.differs[k]
+        dup = first[n] != k
+        ident = (
+            f'data-question="{n}" data-duplicate="true"' if dup else f'id="question-{n}" data-question="{n}"'
+        )
+        attrs = f' data-handin-differs="{" ".join(kinds)}"' if kinds else ""
+        head = embedder.fragment(hv.heads[k]) or (
+            f'<p class="rb-no-heading">Question {n}: no heading of its own in the hand-in</p>'
+        )
+        note = (
+            _differs_note(kinds, n, f"github-question-{n}", "See it on GitHub") if kinds and not dup else ""
+        )
+        badge = "" if dup else badges[n]
+        out.append(_section(ident, attrs, head, badge, note, embedder.fragment(hv.bodies[k]), bool(kinds)))
+    return f'<div class="rb-view" id="view-handin">{"".join(out)}</div>'
+
+
+def _github_view(
+    report: Report, views: Views, badges: dict[int, str], embedder: Embedder, first: dict[int, int]
+) -> str:
+    gv = views.github
+    label = '<p class="rb-view-label"><strong>GitHub view</strong>: the report as GitHub shows it.</p>'
+    out = [label, embedder.fragment(gv.intro)]
+    for k, q in enumerate(report.questions):
+        n = q.number
+        kinds = views.differs[k]
+        dup = first[n] != k
+        ident = (
+            f'data-question="{n}" data-duplicate="true"'
+            if dup
+            else f'id="github-question-{n}" data-question="{n}"'
+        )
+        attrs = f' data-handin-differs="{" ".join(kinds)}"' if kinds else ""
+        head = embedder.fragment(gv.heads[k]) or f"<h3>Question {n}</h3>"
+        if dup:
+            badge = (
+                '<div class="rb-badge"><strong class="rb-bad">Question {n} again: a duplicate</strong></div>'
+            )
+            badge = "" if not badges[n] else badge.format(n=n)
+        else:
+            badge = badges[n]
+        note = _differs_note(kinds, n, f"question-{n}", "See the hand-in") if kinds and not dup else ""
+        out.append(_section(ident, attrs, head, badge, note, embedder.fragment(gv.bodies[k]), bool(kinds)))
+    return f'<div class="rb-view" id="view-github">{"".join(out)}</div>'
