@@ -61,7 +61,7 @@ def main() -> int:
     for path in reports():
         try:
             diags = by_cli(path) if args.cli else in_process(path, files)
-        except Exception as exc:  # noqa: BLE001 - a report that raises is what we look for
+        except Exception as exc:
             failed.append(f"{path.name}: {exc!r}")
             continue
         for d in diags:

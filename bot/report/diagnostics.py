@@ -11,16 +11,23 @@ Severity = Literal["error", "warning", "info"]
 CODES: dict[str, tuple[str, Severity]] = {
     "RB001": ("not-answered", "error"),
     "RB002": ("placeholder-left", "error"),
+    "RB003": ("fill-in-left", "warning"),
+    "RB004": ("answer-copied", "warning"),
     "RB010": ("too-few-words", "error"),
     "RB011": ("too-many-words", "error"),
     "RB012": ("too-few-images", "error"),
     "RB013": ("too-many-images", "error"),
+    "RB014": ("image-in-code", "warning"),
     "RB020": ("image-missing", "error"),
     "RB021": ("image-case-mismatch", "error"),
     "RB022": ("image-backslash-path", "error"),
     "RB023": ("image-absolute-path", "error"),
     "RB024": ("image-remote-url", "warning"),
     "RB025": ("image-extension", "warning"),
+    "RB026": ("image-template-brackets", "error"),
+    "RB027": ("link-outside-report", "warning"),
+    "RB028": ("link-missing", "warning"),
+    "RB029": ("image-outside-report", "warning"),
     "RB030": ("answer-in-quote", "warning"),
     "RB040": ("answer-marker-in-answer", "error"),
     "RB041": ("heading-cuts-answer", "warning"),
@@ -30,9 +37,12 @@ CODES: dict[str, tuple[str, Severity]] = {
     "RB045": ("answer-marker-missing", "error"),
     "RB046": ("official-crash", "error"),
     "RB047": ("answer-misaligned", "error"),
-    "RB050": ("prompt-edited", "warning"),
+    "RB050": ("prompt-edited", "info"),
+    "RB051": ("prompt-deleted", "warning"),
     "RB060": ("group-number", "warning"),
     "RB061": ("study-numbers", "warning"),
+    # RB070–RB079: the hand-in view (handin-*).
+    "RB080": ("checkbox-form", "info"),
 }
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

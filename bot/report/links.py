@@ -1,0 +1,138 @@
+"""Image links and links to files in the answers, as a Markdown renderer sees them (markdown-it tokens).
+
+Only the text a group wrote is read: each question's answer (and an answer written inside the quote), never
+the template's prompts. Fenced code is skipped. To stay fast and linear on hostile text, markdown-it only
+sees the blocks (runs of non-blank lines) that hold a `](` or an `<img`, and a block longer than `_CHUNK`
+characters is read line by line (a longer line in chunks): markdown-it's bracket matching is quadratic in
+the length of one paragraph. `<img>` in HTML blocks and inline HTML is read with a linear scanner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from bot.report.parse import Question, Report
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+_CHUNK = 4000
+_IMG = re.compile(r"<img\b([^<>]*)", re.IGNORECASE)
+_SRC = re.compile(r"""(?:^|\s)src\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`]+))""", re.IGNORECASE)
+
+
+class Link(NamedTuple):
+    target: str
+    """The destination as written (backslash escapes and entities decoded, nothing percent-encoded)."""
+    line: int
+    image: bool
+    question: int
+    in_code: bool = False
+    """An image link written inside a fenced code block: the official regex counts it, Markdown shows code."""
+
+
+@cache
+def parser() -> MarkdownIt:
+    """markdown-it as GitHub reads a report (tables, raw HTML), links kept as written. Imported on first
+    use: `report-bot check` of a report without links never loads it."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]  # the target as the student wrote it
+    md.validateLink = lambda url: True  # type: ignore[method-assign]  # data:/javascript: are diagnosed
+    return md
+
+
+def regions(q: Question) -> Iterator[tuple[int, int]]:
+    """The 1-based inclusive line ranges a group wrote in question `q`."""
+    if q.quoted_answer and q.marker_line is not None and q.prompt_span is not None:
+        yield q.marker_line, q.prompt_span.end
+    if q.answer_span.end >= q.answer_span.start:
+        yield q.answer_span.start, q.answer_span.end
+
+
+def in_answers(report: Report, questions: Iterable[Question]) -> list[Link]:
+    """Every image and link in the answers of `questions`, in order."""
+    return find(report, [(s, e, q.number) for q in questions for s, e in regions(q)])
+
+
+def find(report: Report, spans: Iterable[tuple[int, int, int]]) -> list[Link]:
+    """Every image and link in the 1-based inclusive line ranges `(start, end, question)`."""
+    out: list[Link] = []
+    lines, code = report.lines, report.code_lines
+    for start, end, number in spans:
+        block: list[int] = []
+        for n in range(start, end + 2):
+            text = lines[n - 1] if n <= end else ""
+            if text.strip() and n not in code:
+                block.append(n)
+                continue
+            if n in code and "![" in text and not text.lstrip().startswith(("```", "~~~")):
+                out.extend(link._replace(in_code=True) for link in _block(report, [n], number) if link.image)
+            if block:
+                out.extend(_block(report, block, number))
+                block = []
+    return out
+
+
+def _candidate(text: str) -> bool:
+    return "](" in text or ("<" in text and "<img" in text.lower())
+
+
+def _block(report: Report, numbers: list[int], question: int) -> Iterator[Link]:
+    texts = [report.lines[n - 1] for n in numbers]
+    if not any(_candidate(t) for t in texts):
+        return
+    if sum(len(t) + 1 for t in texts) <= _CHUNK:
+        yield from _parse(texts, numbers[0], question)
+        return
+    for n, t in zip(numbers, texts, strict=True):
+        if _candidate(t):
+            for k in range(0, len(t), _CHUNK):
+                yield from _parse([t[k : k + _CHUNK]], n, question)
+
+
+def _parse(texts: list[str], first: int, question: int) -> Iterator[Link]:
+    indent = min(len(t) - len(t.lstrip()) for t in texts) if texts else 0
+    if indent >= 4:  # a list item's continuation read on its own would be an indented code block
+        texts = [t[indent:] for t in texts]
+    for tok in parser().parse("\n".join(texts)):
+        if tok.map is None:
+            continue
+        if tok.type == "html_block":
+            yield from _html(tok.content, first + tok.map[0], question)
+        elif tok.type == "inline" and tok.children:
+            yield from _inline(tok.children, texts, first, tok.map[0], tok.map[1], question)
+
+
+def _inline(
+    children: list[Token], texts: list[str], first: int, lo: int, hi: int, question: int
+) -> Iterator[Link]:
+    cursor = lo  # 0-based index into texts: links come in order, so search forward from the last one
+    for c in children:
+        if c.type == "image":
+            target, image = str(c.attrs.get("src", "")), True
+        elif c.type == "link_open":
+            target, image = str(c.attrs.get("href", "")), False
+        elif c.type == "html_inline":
+            yield from _html(c.content, first + cursor, question)
+            continue
+        elif c.type in ("softbreak", "hardbreak"):
+            cursor = min(cursor + 1, hi - 1)
+            continue
+        else:
+            continue
+        yield Link(target, first + cursor, image, question)
+
+
+def _html(html: str, line: int, question: int) -> Iterator[Link]:
+    for m in _IMG.finditer(html):
+        src = _SRC.search(m.group(1))
+        if src is None:
+            continue
+        target = next(g for g in src.groups() if g is not None)
+        yield Link(target, line + html.count("\n", 0, m.start()), True, question)
