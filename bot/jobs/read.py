@@ -121,7 +121,8 @@ async def read_and_check(
             "ℹ️ GitHub's file list is incomplete for this repository (too many files), so image links "
             "were not looked up."
         )
-    verdict = check(report, rules, files, cfg.report_dir, reason)
+    base = f"https://github.com/{p.owner}/{p.repo}/blob/{head.sha}"
+    verdict = check(report, rules, files, cfg.report_dir, reason, permalink_base=base)
     body = feedback.render(verdict, commit=head.sha, limit=feedback.LIMIT - 2000)
     if notes:
         body = "\n\n".join(notes) + "\n\n" + body

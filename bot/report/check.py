@@ -40,6 +40,13 @@ class Verdict:
         o = self.official
         return o.error is None and o.passed == o.total and self.errors == 0
 
+    @property
+    def not_started(self) -> bool:
+        """Still the untouched template: every question there is holds only its placeholder."""
+        asked = {q.number for q in self.report.questions}
+        empty = {d.question for d in self.diagnostics if d.code == "RB001"}
+        return bool(asked) and asked <= empty
+
     def failing(self) -> set[int]:
         qs = self.official.questions or ()
         return {q.number for q in qs if not q.passed}
