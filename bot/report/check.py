@@ -152,9 +152,10 @@ class _Checker(Counts):
 
     def run(self) -> list[Diagnostic]:
         self.structure()
+        candidates = fillins.candidate_lines(self.report)
         for q in self.by_number.values():
             self.placeholders(q)
-            self.out.extend(fillins.find(self.report, q))
+            self.out.extend(fillins.find(self.report, q, candidates))
         self.counts()
         for q in self.by_number.values():
             self.quote(q)

@@ -8,7 +8,6 @@ compared word by word (difflib, on those few pairs).
 from __future__ import annotations
 
 import difflib
-import re
 
 from bot.report.diagnostics import Diagnostic, make
 from bot.report.parse import Question
@@ -17,21 +16,27 @@ MIN_WORDS = 15
 """Shorter answers (`No.`, a group number) are alike by chance."""
 NEAR = 0.9
 """Share of the copied answer's words found in the other answer, in order."""
-_SENTENCE = re.compile(r"[.!?]+\s+|\n+")
 
 
 def _sentences(text: str) -> list[tuple[str, int]]:
+    """Sentences of 4 words or more (roughly: `. ` and line ends split), with their word counts. Only an
+    index to find candidates: the pairs found are compared word by word."""
     out = []
-    for s in _SENTENCE.split(text):
-        words = s.lower().split()
-        if len(words) >= 4:
-            out.append((" ".join(words), len(words)))
+    for s in text.lower().replace("\n", ". ").split(". "):
+        s = s.strip()
+        spaces = s.count(" ")
+        if spaces >= 3:
+            out.append((s, spaces + 1))
     return out
 
 
 def find(questions: list[Question], skip: set[int]) -> list[Diagnostic]:
     """`questions`: one per number, in order; `skip`: numbers whose answer is the placeholder."""
-    answers = {q.number: q for q in questions if q.number not in skip and len(q.answer.split()) >= MIN_WORDS}
+    answers = {
+        q.number: q
+        for q in questions
+        if q.number not in skip and q.answer.count(" ") + q.answer.count("\n") >= MIN_WORDS - 1
+    }
     sentences = {n: _sentences(q.answer) for n, q in answers.items()}
     where: dict[str, set[int]] = {}
     for n, ss in sentences.items():

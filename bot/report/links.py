@@ -2,9 +2,10 @@
 
 Only the text a group wrote is read: each question's answer (and an answer written inside the quote), never
 the template's prompts. Fenced code is skipped. To stay fast and linear on hostile text, markdown-it only
-sees the blocks (runs of non-blank lines) that hold a `](` or an `<img`, and a block longer than `_CHUNK`
-characters is read line by line (a longer line in chunks): markdown-it's bracket matching is quadratic in
-the length of one paragraph. `<img>` in HTML blocks and inline HTML is read with a linear scanner.
+sees the blocks (runs of non-blank lines) that hold an image, an `<img` or a link that is not a web URL, and
+a block longer than `_CHUNK` characters or with more than `_OPENERS` links is read line by line (a longer
+line in pieces): markdown-it's link matching is quadratic in one paragraph. `<img>` in HTML blocks and
+inline HTML is read with a linear scanner.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-_CHUNK = 4000
+_CHUNK = 1000
+_OPENERS = 20
 _IMG = re.compile(r"<img\b([^<>]*)", re.IGNORECASE)
 _SRC = re.compile(r"""(?:^|\s)src\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`]+))""", re.IGNORECASE)
 
@@ -44,6 +46,7 @@ def parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]  # the target as the student wrote it
     md.validateLink = lambda url: True  # type: ignore[method-assign]  # data:/javascript: are diagnosed
+    md.disable(["emphasis", "autolink", "balance_pairs", "fragments_join", "text_join"])  # not needed: faster
     return md
 
 
@@ -63,8 +66,13 @@ def in_answers(report: Report, questions: Iterable[Question]) -> list[Link]:
 def find(report: Report, spans: Iterable[tuple[int, int, int]]) -> list[Link]:
     """Every image and link in the 1-based inclusive line ranges `(start, end, question)`."""
     out: list[Link] = []
-    lines, code = report.lines, report.code_lines
+    lines, code, starts, whole = report.lines, report.code_lines, report.line_starts, report.text
     for start, end, number in spans:
+        if start > end:
+            continue
+        region = whole[starts[start - 1] : starts[end] if end < len(starts) else len(whole)]
+        if "](" not in region and "<img" not in region.lower():
+            continue  # most answers: no link at all
         block: list[int] = []
         for n in range(start, end + 2):
             text = lines[n - 1] if n <= end else ""
@@ -79,21 +87,56 @@ def find(report: Report, spans: Iterable[tuple[int, int, int]]) -> list[Link]:
     return out
 
 
+_REMOTE_STARTS = ("http:", "https:", "#", "mailto:")
+
+
 def _candidate(text: str) -> bool:
-    return "](" in text or ("<" in text and "<img" in text.lower())
+    """Whether a line may hold something to diagnose: an image, `<img`, or a link that is not a web URL
+    (links to web pages are fine, and parsing them is most of markdown-it's time)."""
+    if "![" in text or ("<" in text and "<img" in text.lower()):
+        return True
+    pos = text.find("](")
+    while pos != -1:
+        if not text[pos + 2 : pos + 12].lstrip(" <").lower().startswith(_REMOTE_STARTS):
+            return True
+        pos = text.find("](", pos + 2)
+    return False
+
+
+def _small(text: str) -> bool:
+    return len(text) <= _CHUNK and text.count("](") <= _OPENERS
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """`text` in pieces of at most `_CHUNK` characters and `_OPENERS` `](`, cut at a space when there is one:
+    markdown-it's cost grows with (openers x length) of one paragraph."""
+    while text:
+        end = min(len(text), _CHUNK)
+        pos, seen = text.find("]("), 0
+        while pos != -1 and pos < end:
+            seen += 1
+            if seen > _OPENERS:
+                end = pos
+                break
+            pos = text.find("](", pos + 2)
+        if end < len(text):
+            space = text.rfind(" ", 0, end)
+            end = space + 1 if space > 0 else max(end, 1)
+        yield text[:end]
+        text = text[end:]
 
 
 def _block(report: Report, numbers: list[int], question: int) -> Iterator[Link]:
     texts = [report.lines[n - 1] for n in numbers]
     if not any(_candidate(t) for t in texts):
         return
-    if sum(len(t) + 1 for t in texts) <= _CHUNK:
+    if _small("\n".join(texts)):
         yield from _parse(texts, numbers[0], question)
         return
     for n, t in zip(numbers, texts, strict=True):
         if _candidate(t):
-            for k in range(0, len(t), _CHUNK):
-                yield from _parse([t[k : k + _CHUNK]], n, question)
+            for piece in _pieces(t):
+                yield from _parse([piece], n, question)
 
 
 def _parse(texts: list[str], first: int, question: int) -> Iterator[Link]:
