@@ -22,7 +22,7 @@ def _sentences(text: str) -> list[tuple[str, int]]:
     """Sentences of 4 words or more (roughly: `. ` and line ends split), with their word counts. Only an
     index to find candidates: the pairs found are compared word by word."""
     out = []
-    for s in text.lower().replace("\n", ". ").split(". "):
+    for s in " ".join(text.lower().split()).split(". "):
         s = s.strip()
         spaces = s.count(" ")
         if spaces >= 3:
