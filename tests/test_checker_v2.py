@@ -311,3 +311,13 @@ def test_no_exception_on_any_shared_report() -> None:
             v = check(raw, rules, FILES, "reports", permalink_base="https://github.com/o/r/blob/s")
             feedback.render(v)
             format_text(v, str(path))
+
+
+def test_readme_lists_every_code_with_its_severity() -> None:
+    from pathlib import Path
+
+    from bot.report.diagnostics import CODES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    for code, (name, severity) in CODES.items():
+        assert f"| {code} | {name} | {severity} | " in readme, code

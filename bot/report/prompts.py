@@ -9,12 +9,15 @@ the structure checks' (RB043–RB045).
 from __future__ import annotations
 
 import difflib
+import re
 
 from bot.report.diagnostics import Diagnostic, code, make
 from bot.report.parse import Question
 from bot.report.rules import QuestionRule, _words, prompt_matches
 
-_TYPO = 0.75
+_LINK_TARGET = re.compile(r"\]\([^()\s]*\)")
+"""A link's target in a prompt (`[this figure](figures/bucket.png)`): a changed URL changes nothing."""
+_TYPO = 0.6
 """Two words this alike (difflib ratio) are the same word with a typo fixed or made."""
 
 
@@ -48,9 +51,12 @@ def check(q: Question, rule: QuestionRule) -> list[Diagnostic]:
     known = (rule.prompt, *rule.variants)
     if any(prompt_matches(q.prompt, p) for p in known):
         return []
-    actual = _words(q.prompt)
-    best = max(known, key=lambda p: difflib.SequenceMatcher(None, _words(p), actual, autojunk=False).ratio())
-    changes = _changes(actual, _words(best))
+    actual = _words(_LINK_TARGET.sub("]", q.prompt))
+    stripped = [_words(_LINK_TARGET.sub("]", p)) for p in known]
+    if actual in stripped:
+        return []
+    best = max(stripped, key=lambda p: difflib.SequenceMatcher(None, p, actual, autojunk=False).ratio())
+    changes = _changes(actual, best)
     if not changes:
         return []
     shown = "; ".join(f"{code(o or '∅', 60)} → {code(n or '∅', 60)}" for o, n in changes[:3])
