@@ -19,14 +19,17 @@ NEAR = 0.9
 
 
 def _sentences(text: str) -> list[tuple[str, int]]:
-    """Sentences of 4 words or more (roughly: `. ` and line ends split), with their word counts. Only an
-    index to find candidates: the pairs found are compared word by word."""
-    out = []
-    for s in " ".join(text.lower().split()).split(". "):
-        s = s.strip()
-        spaces = s.count(" ")
-        if spaces >= 3:
-            out.append((s, spaces + 1))
+    """Sentences of 4 words or more (split at `. ` and line ends, not normalised), with their word counts,
+    and the whole answer without whitespace (so that an equal answer wrapped differently still meets its
+    twin). Only an index to find candidates: the pairs found are compared word by word."""
+    low = text.lower()
+    out = [("\0" + "".join(low.split()), 0)]
+    for line in low.splitlines():
+        for s in line.split(". "):
+            s = s.strip()
+            spaces = s.count(" ")
+            if spaces >= 3:
+                out.append((s, spaces + 1))
     return out
 
 
@@ -45,17 +48,17 @@ def find(questions: list[Question], skip: set[int]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     copied: set[int] = set()
     for n, ss in sentences.items():
-        total = sum(k for _, k in ss)
+        total = sum(k for _, k in ss) or 1
         shared: dict[int, int] = {}
         for s, k in ss:
             for other in where[s]:
                 if other != n:
                     shared[other] = shared.get(other, 0) + k
-        a = answers[n].answer.lower().split()
         for other in sorted(shared):
-            if total == 0 or shared[other] < 0.6 * total or other in copied:
+            equal = ss[0][0] == sentences[other][0][0]
+            if other in copied or (not equal and shared[other] < 0.6 * total):
                 continue
-            b = answers[other].answer.lower().split()
+            a, b = answers[n].answer.lower().split(), answers[other].answer.lower().split()
             if a == b:
                 if other > n:
                     continue  # the later one of two equal answers is the copy
