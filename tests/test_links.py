@@ -132,3 +132,13 @@ def test_links_are_linear_on_hostile_text(hostile: str) -> None:
     start = time.perf_counter()
     links.in_answers(r, r.questions)
     assert time.perf_counter() - start < 2.0
+
+
+def test_plain_links_fast_path_agrees_with_markdown_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import report_files
+
+    reports = [parse(p.read_text("utf-8")) for p in report_files()]
+    fast = [links.in_answers(r, r.questions) for r in reports]
+    monkeypatch.setattr(links, "_plain", lambda texts: None)
+    assert fast == [links.in_answers(r, r.questions) for r in reports]
+    assert sum(map(len, fast)) > 300
