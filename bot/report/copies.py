@@ -19,17 +19,13 @@ NEAR = 0.9
 
 
 def _sentences(text: str) -> list[tuple[str, int]]:
-    """Sentences of 4 words or more (split at `. ` and line ends, not normalised), with their word counts,
-    and the whole answer without whitespace (so that an equal answer wrapped differently still meets its
-    twin). Only an index to find candidates: the pairs found are compared word by word."""
-    low = text.lower()
-    out = [("\0" + "".join(low.split()), 0)]
-    for line in low.splitlines():
-        for s in line.split(". "):
-            s = s.strip()
-            spaces = s.count(" ")
-            if spaces >= 3:
-                out.append((s, spaces + 1))
+    """Sentences of 4 words or more (split at `. `, line breaks read as spaces), with their rough word
+    counts. Only an index to find candidates: the pairs found are compared word by word."""
+    out = []
+    for s in text.lower().replace("\n", " ").split(". "):
+        spaces = s.count(" ")
+        if spaces >= 3:
+            out.append((s.strip(), spaces + 1))
     return out
 
 
@@ -55,8 +51,7 @@ def find(questions: list[Question], skip: set[int]) -> list[Diagnostic]:
                 if other != n:
                     shared[other] = shared.get(other, 0) + k
         for other in sorted(shared):
-            equal = ss[0][0] == sentences[other][0][0]
-            if other in copied or (not equal and shared[other] < 0.6 * total):
+            if other in copied or shared[other] < 0.6 * total:
                 continue
             a, b = answers[n].answer.lower().split(), answers[other].answer.lower().split()
             if a == b:
