@@ -321,3 +321,10 @@ def test_readme_lists_every_code_with_its_severity() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
     for code, (name, severity) in CODES.items():
         assert f"| {code} | {name} | {severity} | " in readme, code
+
+
+def test_counts_that_differ_are_not_grouped() -> None:
+    v = run({5: "w " * 13, 6: "w " * 20, 9: "w " * 30})
+    md = feedback.render(v)
+    assert "87 words short" in md and "80 words short" in md and "70 words short" in md
+    assert "and the same on" not in md

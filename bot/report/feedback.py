@@ -169,16 +169,21 @@ def render(v: Verdict, *, commit: str | None = None, limit: int = LIMIT) -> str:
 
 GROUP_AT = 3
 """The same diagnostic on this many questions is shown once, naming the questions."""
-_DIGITS = re.compile(r"[0-9]+")
+
+
+def _alike(d: Diagnostic) -> str:
+    """The message with its own question and line numbers taken out (word counts and the rest kept)."""
+    text = re.sub(rf"\b([Qq]uestion) {d.question}\b", r"\1 #", d.message)
+    return re.sub(rf"\bline {d.line}\b", "line #", text) if d.line else text
 
 
 def _groups(v: Verdict) -> tuple[list[list[Diagnostic]], set[int]]:
-    """Diagnostics alike but for their numbers (question, line, words) on GROUP_AT or more questions; and
-    the ids of the diagnostics they hold."""
+    """Diagnostics alike but for their question and line on GROUP_AT or more questions; and the ids of the
+    diagnostics they hold."""
     alike: dict[tuple[str, str], list[Diagnostic]] = {}
     for d in v.diagnostics:
         if d.question is not None:
-            alike.setdefault((d.code, _DIGITS.sub("N", d.message)), []).append(d)
+            alike.setdefault((d.code, _alike(d)), []).append(d)
     groups = [ds for ds in alike.values() if len({d.question for d in ds}) >= GROUP_AT]
     return groups, {id(d) for ds in groups for d in ds}
 
