@@ -61,4 +61,4 @@ def study(number: int, answer: str, line: int) -> list[Diagnostic]:
     many = len(bad) != 1
     return [make("RB061", number, line,
         f"Question {number}: {named} {'are not study numbers' if many else 'is not a study number'} (`s` and 6 digits)",
-        f"Write every member's study number{how}, separated by commas on line {line}: `s123456, s234567, s345678`.")]  # fmt: skip
+        f"Write every member's study number{how} on line {line}, separated by commas: `s123456, s234567, s345678`.")]  # fmt: skip
