@@ -16,7 +16,7 @@ def answer_for(rules: RuleSet, number: int) -> str:
         return "s123456, s234567"
     words = rule.words.min if rule.words else 3
     images = rule.images.min if rule.images else 0
-    text = " ".join(f"w{i}" for i in range(max(words - images, 0)))
+    text = " ".join(f"q{number}w{i}" for i in range(max(words - images, 0)))  # no two answers alike
     pics = "\n".join(f"![figure {i}]({FIGURE})" for i in range(images))
     return "\n\n".join(p for p in (text, pics) if p)
 

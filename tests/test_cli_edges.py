@@ -123,3 +123,49 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("report-bot 0.")
+
+
+def test_a_link_outside_reports_gets_the_github_permalink_of_head(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Inside a checkout whose origin is on GitHub, the fix of a link that is dead in the hand-in is the
+    permalink of the file at HEAD (owner, repository and commit from git)."""
+    report = git_repo(tmp_path, commit_figure=True)
+    (tmp_path / "dockerfiles").mkdir()
+    (tmp_path / "dockerfiles" / "train.dockerfile").write_text("FROM python:3.11\n", "utf-8")
+    text = report.read_text("utf-8").replace(
+        "q5w1", "q5w1 [the Dockerfile](../dockerfiles/train.dockerfile)", 1
+    )
+    assert text != report.read_text("utf-8")
+    report.write_text(text, "utf-8")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "link")
+    git(tmp_path, "remote", "add", "origin", "git@github.com:course-org/group-7.git")
+    sha = subprocess.run(
+        ["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    main(["check", str(report)])
+    out = capsys.readouterr().out
+    assert "RB027" in out
+    assert f"https://github.com/course-org/group-7/blob/{sha}/dockerfiles/train.dockerfile" in out
+
+
+def test_without_a_github_remote_the_hint_names_the_permalink_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = git_repo(tmp_path, commit_figure=True)
+    text = report.read_text("utf-8").replace("q5w1", "q5w1 [ci](../.github/workflows/ci.yml)", 1)
+    report.write_text(text, "utf-8")
+    main(["check", str(report)])
+    out = capsys.readouterr().out
+    assert "RB027" in out and "https://github.com/OWNER/REPO/blob/" in out
+
+
+def test_no_handin_skips_the_hand_in_comparison(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = git_repo(tmp_path, commit_figure=True)
+    text = report.read_text("utf-8").replace("q5w1", "q5w1\n\n```bash\npip install x\n```\n", 1)
+    report.write_text(text, "utf-8")
+    main(["check", str(report)])
+    assert "RB070" in capsys.readouterr().out
+    main(["check", str(report), "--no-handin"])
+    assert "RB070" not in capsys.readouterr().out

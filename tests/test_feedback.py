@@ -32,7 +32,7 @@ def test_structure_of_a_failing_verdict() -> None:
     assert "**Question 5 · Project structure (cookiecutter)**" in md
     assert "<details><summary>✅ 29 questions pass</summary>" in md
     assert "**Checklist:** 1/2 ticked (Week 1 1/2)" in md
-    assert "Rule set `dtu-mlops-2026` (dtu-mlops-2026 (asked for)) · commit `0123456`" in md
+    assert "Rule set `dtu-mlops-2026` (asked for) · checked commit `0123456`" in md
 
 
 def test_passing_verdict() -> None:

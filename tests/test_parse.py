@@ -109,3 +109,55 @@ def test_real_reports_have_their_questions(path: Path, manifest: dict) -> None:
         assert placeholders + in_intro == entry["placeholders_left"]
     else:
         assert numbers in (set(range(1, 28)), set(range(1, 32)))
+
+
+CHECKLIST = """# Report
+
+## Overall project checklist
+
+### Week 1
+
+- [x] dash
+* [X] star capital
++ [x] plus
+- [✅] emoji
+- [✔] check mark
+1. [x] numbered
+2) [ ] numbered open
+- [ ] open
+- [](not a box) a link
+- [ab](figures/x.png) a link too
+
+### Week 2
+
+### Extra
+
+- [ ] open
+
+### Question 1
+"""
+
+
+def test_every_checkbox_form() -> None:
+    rep = parse(CHECKLIST)
+    got = [(c.text, c.ticked, c.box) for c in rep.checklist]
+    assert got == [
+        ("dash", True, "x"),
+        ("star capital", True, "X"),
+        ("plus", True, "x"),
+        ("emoji", True, "✅"),
+        ("check mark", True, "✔"),
+        ("numbered", True, "x"),
+        ("numbered open", False, " "),
+        ("open", False, " "),
+        ("open", False, " "),
+    ]
+
+
+def test_checklist_regex_is_linear() -> None:
+    import time
+
+    line = "- " + " " * 100_000 + "[x" + "]" * 5
+    start = time.perf_counter()
+    parse("# R\n\n" + line + "\n" + ("1" * 100_000) + ". [x\n\n### Question 1\n")
+    assert time.perf_counter() - start < 2.0

@@ -10,7 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot.cli.local_files import git_images, list_images, read_text, repo_root
+from bot.cli.local_files import git_files, git_permalink_base, list_images, read_text, repo_root
 from bot.cli.output import emit, silence_stdout
 from bot.errors import BadInput
 from bot.report.check import NotAReport, Verdict, check, require_report
@@ -28,8 +28,9 @@ def report_dir_in(path: Path, root: Path) -> str:
     return "" if rel == "." else rel
 
 
-def verdict_for(path: Path, raw: str, rules_spec: str, root: Path) -> Verdict:
-    """Resolve `--rules` (reading a YAML file or the `report.py` beside the report) and check `raw`."""
+def verdict_for(path: Path, raw: str, rules_spec: str, root: Path, *, handin: bool = True) -> Verdict:
+    """Resolve `--rules` (reading a YAML file or the `report.py` beside the report) and check `raw`
+    (`handin`: with the hand-in comparison, as the bot does)."""
     report = parse(raw)
     try:
         require_report(report)
@@ -52,10 +53,11 @@ def verdict_for(path: Path, raw: str, rules_spec: str, root: Path) -> Verdict:
     except RuleSetError as exc:
         raise BadInput(str(exc)) from None
     on_disk = list_images(root)
-    committed = git_images(root)
-    if committed is None:  # not a git repository: every file on disk counts
-        return check(report, rules, on_disk, report_dir_in(path, root), reason)
-    v = check(report, rules, committed, report_dir_in(path, root), reason)
+    committed = git_files(root)
+    if committed is None:  # not a git repository: every image on disk counts (other links unchecked)
+        return check(report, rules, on_disk, report_dir_in(path, root), reason, handin=handin)
+    base = git_permalink_base(root)
+    v = check(report, rules, committed, report_dir_in(path, root), reason, permalink_base=base, handin=handin)
     here = set(on_disk) - set(committed)
     if not here:
         return v
@@ -94,7 +96,7 @@ def _not_committed(d: Diagnostic, here: set[str]) -> Diagnostic:
 def run_check(args: argparse.Namespace) -> int:
     path = Path(args.path)
     root = repo_root(path, args.repo_root)
-    v = verdict_for(path, read_text(path, "report"), args.rules, root)
+    v = verdict_for(path, read_text(path, "report"), args.rules, root, handin=args.handin)
     if args.format == "json":
         text = json.dumps(v.to_json(), indent=2, ensure_ascii=False)
     elif args.format == "markdown":

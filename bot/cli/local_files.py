@@ -4,6 +4,7 @@ its images. (The bot itself never reads the server's disk for a report: it reads
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -72,21 +73,40 @@ def list_images(root: Path) -> list[str]:
     return out
 
 
-def git_images(root: Path) -> list[str] | None:
-    """The image files git has under `root` (posix paths from the root), as GitHub will see them after a
-    push; None when `root` is not inside a git work tree or git is not installed."""
+def _git(root: Path, *args: str) -> str | None:
+    """`git -C root ARGS`'s output, or None when `root` is not in a git work tree or git is missing."""
     if git_root(root) is None or shutil.which("git") is None:
         return None
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--", "."],
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
-        return None  # e.g. a `.git` folder that is not a repository
-    names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return [n for n in names if n and Path(n).suffix.lower() in IMAGE_SUFFIXES]
+        return None  # e.g. a `.git` folder that is not a repository, or no commit yet
+    return done.stdout.decode("utf-8", "surrogateescape")
+
+
+def git_files(root: Path) -> list[str] | None:
+    """Every file git has under `root` (posix paths from the root), as GitHub will see them after a push;
+    None when `root` is not inside a git work tree or git is not installed."""
+    out = _git(root, "ls-files", "-z", "--", ".")
+    return None if out is None else [n for n in out.split("\0") if n]
+
+
+_GITHUB_REMOTE = re.compile(
+    r"^(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)([\w.-]+)/([\w.-]+?)(?:\.git)?/?$"
+)
+
+
+def git_permalink_base(root: Path) -> str | None:
+    """`https://github.com/OWNER/REPO/blob/SHA` of the checkout's HEAD when its `origin` is on GitHub
+    (the fix the checker gives for a link that is dead in the hand-in), else None."""
+    remote = _git(root, "remote", "get-url", "origin")
+    sha = _git(root, "rev-parse", "HEAD")
+    if remote is None or sha is None:
+        return None
+    m = _GITHUB_REMOTE.match(remote.strip())
+    sha = sha.strip()
+    if m is None or not re.fullmatch(r"[0-9a-f]{40}", sha):
+        return None
+    return f"https://github.com/{m.group(1)}/{m.group(2)}/blob/{sha}"

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.report import handin_diff, images, official
+from bot.report import (
+    checklist,
+    copies,
+    fillins,
+    handin_diff,
+    images,
+    lazy,
+    links,
+    members,
+    official,
+    prompts,
+)
+from bot.report.checklist import ChecklistSummary
+from bot.report.counts import Counts, range_text
 from bot.report.diagnostics import Diagnostic, code, make, sort_key
 from bot.report.official import OfficialResult
 from bot.report.parse import BOM, Question, Report, parse
-from bot.report.rules import Range, RuleSet, prompt_matches
+from bot.report.rules import RuleSet
 
-_GROUP = re.compile(r"^\s*(?:group\s*)?#?\s*(\d{1,4})\s*\.?\s*$", re.IGNORECASE)
-_STUDY = re.compile(r"\b[sS]\d{6}\b")
+__all__ = ["ChecklistSummary", "NotAReport", "Verdict", "check", "require_report"]
 
 
 class NotAReport(ValueError):
     """The text has no questions and no `Answer:` at all: not a report from a template."""
-
-
-@dataclass(frozen=True)
-class ChecklistSummary:
-    ticked: int
-    total: int
-    groups: tuple[tuple[str, int, int], ...]
-    """(heading, ticked, total) per checklist heading, e.g. ("Week 1", 12, 20)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,13 @@ class Verdict:
     def ok(self) -> bool:
         o = self.official
         return o.error is None and o.passed == o.total and self.errors == 0
+
+    @property
+    def not_started(self) -> bool:
+        """Still the untouched template: every question there is holds only its placeholder."""
+        asked = {q.number for q in self.report.questions}
+        empty = {d.question for d in self.diagnostics if d.code == "RB001"}
+        return bool(asked) and asked <= empty
 
     def failing(self) -> set[int]:
         qs = self.official.questions or ()
@@ -92,18 +101,31 @@ def check(
     files: Iterable[str] | None = None,
     report_dir: str = "reports",
     reason: str = "",
+    permalink_base: str | None = None,
+    *,
+    handin: bool = True,
 ) -> Verdict:
-    """Check a report. `files` are the repository's paths (None: unknown, image files are not looked up);
-    `report_dir` is the report's folder in the repository, where relative image links start. `raw` may be
-    the text or its `parse()`d Report (callers that parsed it already need not parse it twice)."""
+    """Check a report. `files` are the repository's paths (None: unknown, image files are not looked up;
+    images only: links to other files are not looked up); `report_dir` is the report's folder in the
+    repository, where relative links start. `raw` may be the text or its `parse()`d Report (callers that
+    parsed it already need not parse it twice). `permalink_base` is
+    `https://github.com/OWNER/REPO/blob/SHA` of the checked commit, for the fix of a dead link. `handin`:
+    compare each answer's hand-in rendering (Python-Markdown, as `report.py html`) with GitHub's (`handin-*`
+    diagnostics); it renders the report twice, so it is by far the dearest part of a check."""
     report = parse(raw) if isinstance(raw, str) else raw
     text = (BOM if report.bom else "") + report.text
     result = official.run(text, rules)
     index = images.FileIndex.of(files) if files is not None else None
-    found = _Checker(report, rules, result, index, report_dir.strip("/")).run()
-    found = [*found, *handin_diff.diagnostics(report)]
+    found = _Checker(report, rules, result, index, report_dir.strip("/"), permalink_base).run()
+    if handin:
+        found = [*found, *handin_diff.diagnostics(report)]
     return Verdict(
-        rules, reason or rules.name, result, tuple(sorted(found, key=sort_key)), _checklist(report), report
+        rules,
+        reason or rules.name,
+        result,
+        tuple(sorted(found, key=sort_key)),
+        checklist.summary(report),
+        report,
     )
 
 
@@ -114,22 +136,7 @@ def require_report(report: Report) -> None:
         )
 
 
-def _checklist(report: Report) -> ChecklistSummary:
-    groups: dict[str, list[int]] = {}
-    for item in report.checklist:
-        g = groups.setdefault(item.group, [0, 0])
-        g[0] += item.ticked
-        g[1] += 1
-    ticked = sum(g[0] for g in groups.values())
-    total = sum(g[1] for g in groups.values())
-    return ChecklistSummary(ticked, total, tuple((n, t, a) for n, (t, a) in groups.items()))
-
-
-def _range_text(r: Range, unit: str) -> str:
-    return f"{r.min}–{r.max} {unit}" if r.min != r.max else f"exactly {r.min} {unit}"
-
-
-class _Checker:
+class _Checker(Counts):
     def __init__(
         self,
         report: Report,
@@ -137,8 +144,10 @@ class _Checker:
         result: OfficialResult,
         files: images.FileIndex | None,
         report_dir: str,
+        permalink_base: str | None = None,
     ) -> None:
         self.report, self.rules, self.result, self.files, self.dir = report, rules, result, files, report_dir
+        self.permalink_base = permalink_base
         self.out: list[Diagnostic] = []
         # The first heading of each question number; duplicates are diagnosed separately.
         self.by_number: dict[int, Question] = {}
@@ -160,14 +169,21 @@ class _Checker:
 
     def run(self) -> list[Diagnostic]:
         self.structure()
+        candidates = fillins.candidate_lines(self.report)
         for q in self.by_number.values():
             self.placeholders(q)
+            self.out.extend(fillins.find(self.report, q, candidates))
         self.counts()
         for q in self.by_number.values():
             self.quote(q)
-            self.prompt(q)
+            rule = self.rules.rule(q.number)
+            if rule is not None:
+                self.out.extend(prompts.check(q, rule))
         self.expectations()
+        unanswered = {d.question for d in self.out if d.code == "RB001" and d.question is not None}
+        self.out.extend(copies.find(list(self.by_number.values()), unanswered))
         self.image_links()
+        self.out.extend(checklist.boxes(self.report))
         return self.out
 
     # ---------------------------------------------------------------- structure and the official crash
@@ -231,105 +247,6 @@ class _Checker:
             f"{code(self.report.lines[line - 1], 60)} on line {line} comes after the last answer: the official script counts that answer twice and stops",
             f"Remove line {line} (and what follows it) or move it above `### Question 1`; nothing with `###` may follow the last answer."))  # fmt: skip
 
-    # ---------------------------------------------------------------- counts
-
-    def counts(self) -> None:
-        res = self.result
-        if res.questions is None:
-            # The official script crashed: count our own parse so the group still learns what to fix.
-            for n, q in self.by_number.items():
-                rule = self.rules.rule(n)
-                if rule:
-                    words, imgs = official.count(q.answer)
-                    self.ranges(n, q, words, imgs, rule.words, rule.images, official_count=False)
-            return
-        for qr in res.questions:
-            found = self.by_number.get(qr.number)
-            rule = self.rules.rule(qr.number)
-            if rule is None:
-                continue
-            start_line = self.line_at(qr.answer.start)
-            if found is not None and not (found.span.start <= start_line <= found.span.end + 1):
-                self.out.append(make("RB047", qr.number, start_line,
-                    f"The official script checks the text at line {start_line} as the answer of question {qr.number}",
-                    "An `Answer:` is missing or one too many before this point; fix the structure errors above it."))  # fmt: skip
-            self.ranges(qr.number, found, qr.words, qr.images, rule.words, rule.images, official_count=True)
-            if qr.answer.cut and found is not None:
-                self.cut_short(qr, found, rule.words)
-
-    def ranges(
-        self,
-        n: int,
-        q: Question | None,
-        words: int,
-        imgs: int,
-        wr: Range | None,
-        ir: Range | None,
-        official_count: bool,
-    ) -> None:
-        if any(d.code == "RB001" and d.question == n for d in self.out):
-            return  # not answered: the count is the placeholder's, RB001 says it all
-        line = q.answer_span.start if q else None
-        span = f"lines {q.answer_span.start}–{q.answer_span.end}" if q else "its answer"
-        whose = "" if official_count else " (our count: the official script stops before counting)"
-        if wr and words < wr.min:
-            short = wr.min - words
-            self.out.append(make("RB010", n, line,
-                f"{short} words short: {words} words, needs {_range_text(wr, 'words')}{whose}",
-                f"Add at least {short} words to the answer of question {n} ({span})."))  # fmt: skip
-        elif wr and words > wr.max:
-            over = words - wr.max
-            self.out.append(make("RB011", n, line,
-                f"{over} words over: {words} words, allows {_range_text(wr, 'words')}{whose}",
-                f"Cut at least {over} words from the answer of question {n} ({span}); code and links count as words."))  # fmt: skip
-        if ir and imgs < ir.min:
-            self.out.append(make("RB012", n, line,
-                f"{ir.min - imgs} image{'s' if ir.min - imgs > 1 else ''} short: {imgs}, needs {_range_text(ir, 'images')}{whose}",
-                f"Add the screenshot to `{self.dir}/figures/` and link it in the answer as `![description](figures/<name>.png)`, on one line."))  # fmt: skip
-        elif ir and imgs > ir.max:
-            self.out.append(make("RB013", n, line,
-                f"{imgs - ir.max} image{'s' if imgs - ir.max > 1 else ''} over: {imgs}, allows {_range_text(ir, 'images')}{whose}",
-                f"Keep {ir.max} image link{'s' if ir.max > 1 else ''} in question {n}; remove the others or combine them into one figure."))  # fmt: skip
-
-    def cut_short(self, qr: official.QuestionResult, q: Question, wr: Range | None) -> None:
-        """`###`/`##` inside an answer, or a section heading in the middle of one: the official count stops."""
-        assert qr.answer.cut_at is not None
-        cut_line = self.line_at(qr.answer.cut_at)
-        if cut_line < q.answer_span.start:
-            return
-        if cut_line <= q.span.end:
-            full_words = len(q.answer.split())
-        else:
-            lost = self.lost_words(cut_line)
-            if not lost:
-                return  # the next question or a template section: the normal end of an answer
-            full_words = qr.words + lost
-        if full_words <= qr.words:
-            return
-        marker = qr.answer.cut or "##"
-        # An error when the cut is why the official check fails; a warning when it only hides words.
-        changes = wr is not None and not qr.passed and wr.min <= full_words <= wr.max
-        text_line = self.report.lines[cut_line - 1]
-        self.out.append(make("RB041", q.number, cut_line,
-            f"`{marker}` on line {cut_line} ({code(text_line, 60)}) cuts the official count short: it counts {qr.words} words, the whole answer has {full_words}",
-            f"Replace the heading on line {cut_line} with **bold text**, or remove the `{marker}` (inside code too, e.g. write `# comment`).",
-            "error" if changes else "warning"))  # fmt: skip
-
-    def lost_words(self, heading_line: int) -> int:
-        """Words after a section heading up to the next question that belong to no answer (quotes and
-        headings, the template's own section intros, left out)."""
-        starts = self.question_lines
-        if heading_line in starts:
-            return 0
-        k = bisect.bisect_right(starts, heading_line)
-        end = starts[k] - 1 if k < len(starts) else len(self.report.lines)
-        words = 0
-        for line in self.report.lines[heading_line:end]:
-            stripped = line.lstrip()
-            if stripped and not stripped.startswith((">", "#")):
-                words += len(line.split())
-        return words
-
     # ---------------------------------------------------------------- per question
 
     def placeholders(self, q: Question) -> None:
@@ -340,7 +257,7 @@ class _Checker:
         rest = q.answer.replace(ph, "", 1).strip()
         rule = self.rules.rule(q.number)
         if not rest and not q.quoted_answer:
-            need = f" ({_range_text(rule.words, 'words')})" if rule and rule.words else ""
+            need = f" ({range_text(rule.words, 'word')})" if rule and rule.words else ""
             self.out.append(make("RB001", q.number, first, f"Question {q.number} is not answered",
                 f"Replace {code(ph)} on line {first} with your answer{need}."))  # fmt: skip
         else:
@@ -352,19 +269,13 @@ class _Checker:
     def quote(self, q: Question) -> None:
         if q.quoted_answer and q.marker_line is not None:
             self.out.append(make("RB030", q.number, q.marker_line,
-                f"The answer of question {q.number} is written inside the quoted question (line {q.marker_line})",
+                f"The answer of question {q.number} is written inside the quoted question",
                 f"Move the text after `Answer:` on line {q.marker_line} below the quote, on a new line without `>` after a blank line."))  # fmt: skip
-
-    def prompt(self, q: Question) -> None:
-        rule = self.rules.rule(q.number)
-        if not rule or not rule.prompt or q.prompt_span is None or not q.prompt:
-            return
-        if any(prompt_matches(q.prompt, p) for p in (rule.prompt, *rule.variants)):
-            return
-        canonical = rule.prompt if len(rule.prompt) <= 120 else rule.prompt[:117] + "..."
-        self.out.append(make("RB050", q.number, q.prompt_span.start,
-            f"The quoted question {q.number} differs from the template ({self.rules.name})",
-            f"Restore the template's wording on line {q.prompt_span.start}: **{canonical}**"))  # fmt: skip
+        elif lazy.continues_quote(self.report, q):
+            assert q.marker_line is not None
+            self.out.append(make("RB030", q.number, q.marker_line + 1,
+                f"The answer of question {q.number} starts on the line right after `> Answer:`: Markdown shows it inside the quote",
+                f"Add a blank line after line {q.marker_line} (between `> Answer:` and your answer)."))  # fmt: skip
 
     def expectations(self) -> None:
         for rule in self.rules.questions:
@@ -374,20 +285,21 @@ class _Checker:
             answer = (q.answer or q.quoted_answer).strip()
             if not answer or q.placeholder_lines:
                 continue
-            line = q.answer_span.start
-            shown = answer.splitlines()[0][:40]
-            if rule.expect == "group_number" and not _GROUP.match(answer):
-                self.out.append(make("RB060", q.number, line,
-                    f"Question {q.number} should be the group number alone, found {code(shown, 40)}",
-                    "Write only the group number you signed up with, e.g. `42`."))  # fmt: skip
-            if rule.expect == "study_numbers" and not _STUDY.search(answer):
-                self.out.append(make("RB061", q.number, line,
-                    f"Question {q.number} should list study numbers like `s123456`, found {code(shown, 40)}",
-                    "Write each member's study number, separated by commas: `s123456, s234567, s345678`."))  # fmt: skip
+            line = self.first_text_line(q)
+            if rule.expect == "group_number":
+                self.out.extend(members.group(q.number, answer, line))
+            else:
+                self.out.extend(members.study(q.number, answer, line))
+
+    def first_text_line(self, q: Question) -> int:
+        """The answer's first line with text (not the blank line after the quote)."""
+        if not q.answer and q.quoted_answer and q.marker_line is not None:
+            return q.marker_line
+        for n in range(q.answer_span.start, q.answer_span.end + 1):
+            if self.report.lines[n - 1].strip():
+                return n
+        return q.answer_span.start
 
     def image_links(self) -> None:
-        for link in images.links(self.report):
-            q = self.question_at(link.line)
-            if q is None:
-                continue  # links in the intro/checklist are the template's own
-            self.out.extend(images.diagnose(link, q, self.dir, self.files))
+        for link in links.in_answers(self.report, self.by_number.values()):
+            self.out.extend(images.diagnose(link, self.dir, self.files, self.permalink_base))

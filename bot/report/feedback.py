@@ -41,8 +41,13 @@ def _escape_plain(text: str) -> str:
     return re.sub(r"#(?=\d)", "#" + _ZWSP, text)
 
 
-def _short_sha(sha: str | None) -> str:
-    return f"`{sha[:7]}`" if sha else "the working copy"
+def _checked(sha: str | None) -> str:
+    """What was checked, as a fact (never an instruction)."""
+    return f"commit `{sha[:7]}`" if sha else "a local file"
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}{'s' * (n != 1)}"
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,19 @@ def headline(v: Verdict) -> str:
     """One line: the official pass count (or the crash) and the diagnostic counts."""
     o = v.official
     counts = _counts(v.diagnostics)
+    if v.not_started:
+        return f"📝 Not started: the report is still the template ({_plural(o.total, 'question')} to answer)"
     if o.error is not None:
         return f"💥 The official `report.py check` would stop with an error{counts}"
-    icon = "✅" if v.ok else "❌"
-    return f"{icon} {o.passed}/{o.total} questions pass the official check{counts}"
+    if o.passed != o.total:
+        return f"❌ {o.passed}/{o.total} questions pass the official check{counts}"
+    errors = sum(d.severity == "error" for d in v.diagnostics)
+    warnings = sum(d.severity == "warning" for d in v.diagnostics)
+    if errors:  # every question passes the official check: no ❌, but what is left to fix
+        return f"🟠 {o.passed}/{o.total} pass the official check · {_plural(errors + warnings, 'problem')} to fix"
+    if warnings:
+        return f"⚠️ {o.passed}/{o.total} pass the official check · {_plural(warnings, 'warning')}"
+    return f"✅ {o.passed}/{o.total} questions pass the official check"
 
 
 def _counts(diags: tuple[Diagnostic, ...]) -> str:
@@ -80,8 +94,13 @@ def _counts(diags: tuple[Diagnostic, ...]) -> str:
     return " · " + ", ".join(parts) if parts else ""
 
 
+_COUNT_CODES = ("RB010", "RB011", "RB012", "RB013")
+
+
 def _todo(v: Verdict, number: int) -> str:
-    first = next((d for d in v.diagnostics if d.question == number and d.severity == "error"), None)
+    """The row's fix: the count's own diagnostic (its hint names the root cause), else the first error."""
+    mine = [d for d in v.diagnostics if d.question == number and d.severity == "error"]
+    first = next((d for d in mine if d.code in _COUNT_CODES), mine[0] if mine else None)
     return escape(first.hint, table=True) if first else ""
 
 
@@ -110,7 +129,7 @@ def render(v: Verdict, *, commit: str | None = None, limit: int = LIMIT) -> str:
             i = f"**{imgs}**" if "images" in q.failed else imgs
             failing_rows.append(f"| {q.number} | {topic} | {w} | {i} | {_todo(v, q.number)} |")
     failing: list[str] = []
-    if failing_rows:
+    if failing_rows and not v.not_started:
         failing = [
             "| # | Topic | Words (allowed) | Images (allowed) | What to do |",
             "|---|---|---|---|---|",
@@ -118,7 +137,7 @@ def render(v: Verdict, *, commit: str | None = None, limit: int = LIMIT) -> str:
             "",
         ]
     passing: list[str] = []
-    if passing_rows:
+    if passing_rows and not v.not_started:
         passing = [
             f"<details><summary>✅ {len(passing_rows)} questions pass</summary>",
             "",
@@ -134,10 +153,17 @@ def render(v: Verdict, *, commit: str | None = None, limit: int = LIMIT) -> str:
     if c.total:
         weeks = " · ".join(f"{escape(n or 'Checklist')} {t}/{a}" for n, t, a in c.groups)
         checklist = [f"**Checklist:** {c.ticked}/{c.total} ticked ({weeks})", ""]
+    # The reason usually starts with the name ("dtu-mlops-2025: 31 questions ...", "x (asked for)"): once.
+    named = f"`{escape(rules.name)}`"
+    if v.reason.startswith(rules.name):
+        rule_set = named + escape(v.reason[len(rules.name) :])
+    else:
+        rule_set = f"{named} ({escape(v.reason)})"
     footer = [
+        "",  # `---` right under a line of text would make that line a heading
         "---",
-        f"<sub>Rule set `{escape(rules.name)}` ({escape(v.reason)}) · commit {_short_sha(commit)} · "
-        "run `report-bot check reports/README.md` to see this locally · `/report help` for commands</sub>",
+        f"<sub>Rule set {rule_set} · checked {_checked(commit)} · "
+        "`report-bot check reports/README.md` shows the same locally · `/report help` lists the commands</sub>",
     ]
     fixed = "\n".join(head + failing + passing + checklist + footer)
     diag = _diagnostics(v, limit - len(fixed) - 200)
@@ -148,33 +174,84 @@ def render(v: Verdict, *, commit: str | None = None, limit: int = LIMIT) -> str:
     return body
 
 
+GROUP_AT = 3
+"""The same diagnostic on this many questions is shown once, naming the questions."""
+
+
+def _alike(d: Diagnostic) -> str:
+    """The message with its own question and line numbers taken out (word counts and the rest kept)."""
+    text = re.sub(rf"\b([Qq]uestion) {d.question}\b", r"\1 #", d.message)
+    return re.sub(rf"\bline {d.line}\b", "line #", text) if d.line else text
+
+
+def _groups(v: Verdict) -> tuple[list[list[Diagnostic]], set[int]]:
+    """Diagnostics alike but for their question and line on GROUP_AT or more questions; and the ids of the
+    diagnostics they hold."""
+    alike: dict[tuple[str, str], list[Diagnostic]] = {}
+    for d in v.diagnostics:
+        if d.question is not None:
+            alike.setdefault((d.code, _alike(d)), []).append(d)
+    groups = [ds for ds in alike.values() if len({d.question for d in ds}) >= GROUP_AT]
+    return groups, {id(d) for ds in groups for d in ds}
+
+
+def _group_line(ds: list[Diagnostic]) -> str:
+    d, rest = ds[0], ds[1:]
+    qs = list(dict.fromkeys(x.question for x in rest))
+    shown = ", ".join(map(str, qs[:15])) + (f" and {len(qs) - 15} more" if len(qs) > 15 else "")
+    where = f" (line {d.line})" if d.line else ""
+    return (
+        f"- {ICON[d.severity]} **{escape(d.message)}**{where}, and the same on {_plural(len(qs), 'more question')}: "
+        f"{shown} `{d.code} {d.name}`  \n  ↳ {escape(d.hint)} Do the same in each of them."
+    )
+
+
+def _title(v: Verdict, number: int | None) -> str:
+    if number is None:
+        return "The whole report"
+    rule = v.rules.rule(number)
+    title = f"Question {number}" + (f" · {escape(rule.topic)}" if rule else "")
+    passed = {q.number for q in v.official.questions or () if q.passed}
+    if number in passed:
+        title += " (passes the official check, but:)"
+    return title
+
+
 def _diagnostics(v: Verdict, budget: int) -> list[str]:
     if not v.diagnostics:
         return []
-    rules = v.rules
     out = ["#### What to fix", ""]
+    if v.not_started:
+        out = ["#### What to do", "", "Replace each `--- question N fill here ---` with your answer.", ""]
+        out += [f"<details><summary>{len(v.diagnostics)} items, question by question</summary>", ""]
     used = sum(len(x) + 1 for x in out)
+    groups, grouped = _groups(v)
+    blocks: list[list[str]] = []
+    if groups:
+        blocks.append(["", "**On several questions**", ""])
+        blocks += [[_group_line(ds)] for ds in groups]
     current: int | str | None = "unset"
-    for shown, d in enumerate(v.diagnostics):
+    for d in v.diagnostics:
+        if id(d) in grouped:
+            continue
         block = []
         if d.question != current:
             current = d.question
-            if d.question is None:
-                title = "The whole report"
-            else:
-                rule = rules.rule(d.question)
-                title = f"Question {d.question}" + (f" · {escape(rule.topic)}" if rule else "")
-            block += ["", f"**{title}**", ""]
+            block += ["", f"**{_title(v, d.question)}**", ""]
         block.append(_diag_line(d))
+        blocks.append(block)
+    for shown, block in enumerate(blocks):
         size = sum(len(x) + 1 for x in block)
         if used + size > budget:
-            rest = len(v.diagnostics) - shown
+            rest = len(blocks) - shown
             out.append(
                 f"\n*…and {rest} more not shown (too long for one comment): run `report-bot check` locally.*"
             )
             break
         out.extend(block)
         used += size
+    if v.not_started:
+        out += ["", "</details>"]
     out.append("")
     return out
 

@@ -25,7 +25,10 @@ _PLACEHOLDER = re.compile(r"-{3}\s*question\s*(\d+)\s*fill\s*here\s*-{3}", re.IG
 # "Recommended answer length: 100-200 words" (older templates: "Answer length:"); starts with a literal so
 # that the engine can skip ahead (this runs on every question).
 _LENGTH = re.compile(r"ength\s*:\s*(\d+)\s*-\s*(\d+)")
-_CHECKBOX = re.compile(r"^\s*[*+-]\s+\[([ xX])\]\s+(.*)$")
+# Every box form students use: `- [x]`, `* [X]`, `+ [✅]`, `1. [✔]`, `2) [ ]`; not a link `[ab](...)`.
+_CHECKBOX = re.compile(r"^\s*(?:[*+-]|[0-9]{1,9}[.)])\s+\[([^\]\n]{0,3})\](?!\()\s*(.*)$")
+STANDARD_BOXES = frozenset({" ", "x", "X"})
+"""The boxes GitHub shows as checkboxes; any other mark still counts as ticked."""
 _ANSWER_MARK = "Answer:"
 
 
@@ -47,6 +50,8 @@ class ChecklistItem(NamedTuple):
     text: str
     ticked: bool
     line: int
+    box: str = "x"
+    """What is between the brackets (`x`, ` `, `✅`...)."""
 
 
 class Question(NamedTuple):
@@ -292,5 +297,6 @@ def _checklist(lines: tuple[str, ...], headings: tuple[Heading, ...]) -> tuple[C
             continue
         m = _CHECKBOX.match(line)
         if m:
-            out.append(ChecklistItem(group, m.group(2).strip(), m.group(1) != " ", i + 1))
+            box = m.group(1)
+            out.append(ChecklistItem(group, m.group(2).strip(), bool(box.strip()), i + 1, box))
     return tuple(out)

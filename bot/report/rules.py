@@ -12,7 +12,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from bot.report.report_py import ReportPyError, ScriptRules, read_report_py
@@ -238,7 +238,7 @@ def detect_year(report: str | Report) -> tuple[RuleSet, str]:
 _WORD = re.compile(r"[^\W_]+")
 
 
-@cache
+@lru_cache(maxsize=2048)  # bounded: it also sees students' prompts, on a long-running server
 def _words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 

@@ -14,7 +14,12 @@ def format_text(v: Verdict, path: str, *, color: bool = False) -> str:
 
     o = v.official
     lines = [paint(f"rule set: {v.reason}", "dim")]
-    if o.error is not None:
+    if v.not_started:
+        lines.append(
+            paint(f"not started: the report is still the template ({o.total} questions to answer)", "red")
+        )
+        lines.append("    hint: replace each `--- question N fill here ---` with your answer")
+    elif o.error is not None:
         lines.append(paint(f"official check: stops with an error: {o.error}", "red"))
     else:
         ok = o.passed == o.total
@@ -31,6 +36,8 @@ def format_text(v: Verdict, path: str, *, color: bool = False) -> str:
             topic = rule.topic if rule else ""
             lines.append(f"  question {q.number:>2} {topic}: " + ", ".join(limits))
     for d in v.diagnostics:
+        if v.not_started and d.code == "RB001":
+            continue  # folded into the line above
         loc = f"{path}:{d.line}" if d.line else path
         which = f" [question {d.question}]" if d.question else ""
         lines.append(
@@ -39,9 +46,10 @@ def format_text(v: Verdict, path: str, *, color: bool = False) -> str:
         lines.append(paint(f"    hint: {d.hint}", "dim"))
     c = v.checklist
     if c.total:
-        lines.append(f"checklist: {c.ticked}/{c.total} ticked")
+        groups = ", ".join(f"{n or 'checklist'} {t}/{a}" for n, t, a in c.groups)
+        lines.append(f"checklist: {c.ticked}/{c.total} ticked ({groups})")
     errors = v.errors
     warnings = sum(d.severity == "warning" for d in v.diagnostics)
-    summary = f"{errors} error(s), {warnings} warning(s)"
+    summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
     lines.append(paint(summary, "green" if v.ok else "red"))
     return "\n".join(lines)
