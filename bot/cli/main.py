@@ -39,7 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="report-bot", description="Checks course exam reports; a GitHub App."
     )
-    parser.add_argument("--version", action="version", version=f"report-bot {version()}")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # importlib.metadata costs ~20 ms: read the version only when it is asked for
+    shown = f"report-bot {version()}" if "--version" in argv else "report-bot"
+    parser.add_argument("--version", action="version", version=shown)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = sub.add_parser(
@@ -67,7 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     check.add_argument("--commit", help=argparse.SUPPRESS)
 
     render = sub.add_parser("render", help="render the report as one self-contained HTML page")
-    argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["render"]:  # the renderer's imports are heavy: only when it is the command
         from bot.cli.render import add_arguments
 

@@ -10,7 +10,6 @@ from bot.report import (
     checklist,
     copies,
     fillins,
-    handin_diff,
     images,
     lazy,
     links,
@@ -118,6 +117,8 @@ def check(
     index = images.FileIndex.of(files) if files is not None else None
     found = _Checker(report, rules, result, index, report_dir.strip("/"), permalink_base).run()
     if handin:
+        from bot.report import handin_diff  # Python-Markdown and two renderings: only when asked for
+
         found = [*found, *handin_diff.diagnostics(report)]
     return Verdict(
         rules,
