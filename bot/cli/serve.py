@@ -40,7 +40,16 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     app = build_app(settings, key or "", insecure_no_secret=args.insecure_no_secret)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False)
+    from bot.web.http import header_deadline_protocol
+
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        http=header_deadline_protocol(settings.webhook_read_timeout_seconds),
+    )
     return 0
 
 
@@ -48,11 +57,12 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
     """The FastAPI app with its worker, store and artifact store, wired from settings."""
     from bot.artifacts import LocalArtifactStore
     from bot.github.client import GitHubApp
-    from bot.jobs import Bot, handle
+    from bot.jobs import Bot, cpu, handle
     from bot.queue import JobQueue, WritePacer
     from bot.store import Store, init_db, make_engine, utcnow
     from bot.web import WebhookContext, create_app
     from bot.web.artifacts import artifact_router, sweep_forever
+    from bot.web.intake import BodyBudget
 
     engine = make_engine(settings.database_url)
     init_db(engine)
@@ -86,7 +96,15 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
     if not insecure_no_secret:
         assert settings.webhook_secret is not None  # missing_for_serve refused to start without it
         secret = settings.webhook_secret.get_secret_value()
-    ctx = WebhookContext(store, queue, secret, report_dir=bot.report_dir)
+    cpu.configure(settings.check_processes, settings.check_time_budget_seconds)
+    ctx = WebhookContext(
+        store,
+        queue,
+        secret,
+        report_dir=bot.report_dir,
+        read_timeout=settings.webhook_read_timeout_seconds,
+        budget=BodyBudget(int(settings.webhook_unverified_max_mb * 1024 * 1024)),
+    )
     app = create_app(ctx, extra_routers=[artifact_router(artifacts)])
     log = logging.getLogger("bot.cli.serve")
 
