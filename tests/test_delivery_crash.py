@@ -25,7 +25,7 @@ from test_webhook_hostile import SECRET, headers, push
 from bot.store import make_engine
 from bot.store.models import deliveries_table, jobs_table
 
-DELIVERIES = 240
+DELIVERIES = 150
 ROUNDS = 6
 
 
@@ -72,7 +72,7 @@ def test_kill_9_during_deliveries_loses_none(db_url: str, tmp_path: Path) -> Non
     lock = threading.Lock()
     for _ in range(ROUNDS):
         proc = _Proc(db_url, log)
-        batch, pending = pending[:60], pending[60:]
+        batch, pending = pending[:40], pending[40:]
 
         def worker(ids: list[str], url: str = proc.url) -> None:
             for d in ids:

@@ -226,7 +226,9 @@ def test_a_hostile_report_path_in_the_config_cannot_mention_anyone(
     assert "No report at ``docs/x`@teacher`y.md`` at commit" in body
     from markdown_it import MarkdownIt
 
-    spans = [t for t in MarkdownIt("commonmark").parseInline(body)[0].children or [] if t.type == "code_inline"]
+    spans = [
+        t for t in MarkdownIt("commonmark").parseInline(body)[0].children or [] if t.type == "code_inline"
+    ]
     assert "docs/x`@teacher`y.md" in [t.content for t in spans]
 
 
