@@ -10,8 +10,10 @@ checking happen here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +44,9 @@ class WebhookContext:
     """Seconds a client has to send the whole body."""
     budget: BodyBudget = field(default_factory=lambda: BodyBudget(64 * 1024 * 1024))
     """Bytes buffered at once by requests whose signature is not checked yet."""
+    _writer: threading.Lock = field(default_factory=threading.Lock)
+    """SQLite has one writer at a time: threads of this process take turns here instead of in SQLite's
+    busy handler (which sleeps up to tens of milliseconds between tries)."""
 
 
 def _answer(status: int, message: str, retry_after: int | None = None) -> JSONResponse:
@@ -79,7 +84,8 @@ def accept(
 ) -> bool:
     """Record the delivery, apply installation changes and enqueue its jobs in ONE transaction: a crash at
     any point leaves all of it or none of it. False when the delivery was seen before (nothing changed)."""
-    with ctx.store.transaction() as (store, conn):
+    serial = ctx._writer if ctx.store.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+    with serial, ctx.store.transaction() as (store, conn):
         if not store.record_delivery(delivery, event, action):
             return False
         installations.apply(store, event, payload)
@@ -87,6 +93,14 @@ def accept(
             ctx.queue.enqueue_in(conn, job.kind, job.key, job.payload, job.installation_id)
     ctx.queue.wake()
     return True
+
+
+def _read_and_accept(
+    ctx: WebhookContext, body: bytes, event: str, delivery: str
+) -> tuple[bool, str | None, list[Enqueue]]:
+    payload, jobs = _read(body, event, ctx)
+    action = payload.get("action") if isinstance(payload.get("action"), str) else None
+    return accept(ctx, delivery, event, action, payload, jobs), action, jobs
 
 
 def webhook_router(ctx: WebhookContext) -> APIRouter:
@@ -103,14 +117,11 @@ def webhook_router(ctx: WebhookContext) -> APIRouter:
             return _answer(body.status, body.message, body.retry_after)
         if event == "ping":
             return _answer(200, "pong")
-        try:
-            payload, jobs = await asyncio.to_thread(_read, body, event, ctx)
+        try:  # one hop to a thread: parsing, validation, comment reading and the transaction
+            fresh, action, jobs = await asyncio.to_thread(_read_and_accept, ctx, body, event, delivery)
         except BadDelivery as exc:
             log.info("delivery %s (%s) refused: %s", delivery, event, exc)
             return _answer(400, str(exc))
-        action = payload.get("action") if isinstance(payload.get("action"), str) else None
-        try:
-            fresh = await asyncio.to_thread(accept, ctx, delivery, event, action, payload, jobs)
         except InvalidRecord as exc:
             log.info("delivery %s (%s) refused: %s", delivery, event, exc)
             return _answer(400, f"not a valid {event} delivery: {exc}")
