@@ -70,3 +70,27 @@ def test_a_report_over_budget_gets_a_could_not_be_checked_in_time_verdict(
         bot.idle()
     body = d.issues(ORG, "group-slow")[0].body
     assert "This report could not be checked in time" in body
+
+
+def test_worker_processes_end_with_the_process_that_started_them(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, os, time\n"
+        "from bot.jobs import cpu\n"
+        "pool = cpu.CpuPool(1, 60)\n"
+        "async def main():\n"
+        "    task = asyncio.ensure_future(pool.run(time.sleep, 60))\n"
+        "    await asyncio.sleep(3)\n"
+        "    print([p.pid for p in pool._pool()._processes.values()], flush=True)\n"
+        "    os._exit(0)\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60).stdout
+    pids = [int(x) for x in out.strip().strip("[]").split(",") if x.strip()]
+    assert pids
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        assert time.monotonic() < deadline, "a worker process outlived the server"
+        time.sleep(0.1)
