@@ -51,8 +51,10 @@ def _assert_safe(markdown: str) -> list[Token]:
 @example("\\`@x`")
 @example("x\\|@y|z")
 @example("``` `@a` ```@b")
+@example("`<a href=x>`|`")
 def test_escaped_text_cannot_mention_reference_or_inject(text: str) -> None:
     _assert_safe(f"- **{escape(text)}** and {escape(text)}")
+    _assert_safe(f"{escape(text[::-1])}`x`{escape(text)}`y` {escape(text, table=True)}")
     _assert_safe(f"{code(text, 1000)} then {escape(code(text, 1000))}")
     tokens = _assert_safe(
         f"| a | b | c |\n|---|---|---|\n| 1 | {escape(text, table=True)} | end |\n"
@@ -73,13 +75,16 @@ def test_escaped_text_cannot_mention_reference_or_inject(text: str) -> None:
 
 
 def test_escape_keeps_commonmark_code_spans() -> None:
-    assert escape("`@bob` stays") == "`@bob` stays"
-    assert escape("hi @bob see #3 <b>x</b>") == "hi @\u200bbob see #\u200b3 &lt;b&gt;x&lt;/b&gt;"
+    z = "\u200b"  # at either end next to a backtick: no backtick around can lengthen a span's fence
+    assert escape("`@bob` stays") == z + "`@bob` stays"
+    assert escape("hi @bob see #3 GH-4 <b>x</b>") == f"hi @{z}bob see #{z}3 GH-{z}4 &lt;b&gt;x&lt;/b&gt;"
     # A run of two backticks is closed only by another run of two: the single one is text.
-    assert escape("``@a` b``") == "``@a` b``"
-    assert escape("`a``@b`") == "`a``@b`"
-    assert escape("```a`` @c") == "```a`` @\u200bc"
-    assert escape("\\`@d`") == "\\`@\u200bd`"
+    assert escape("``@a` b``") == z + "``@a` b``" + z
+    assert escape("`a``@b`") == z + "`a``@b`" + z
+    # A run left without a closer is escaped: it must not pair with a backtick of the Markdown around it.
+    assert escape("```a`` @c") == f"\\`\\`\\`a\\`\\` @{z}c"
+    assert escape("\\`@d`") == f"\\`@{z}d\\`{z}"
+    assert escape("`<a href=x>`|`") == f"{z}`<a href=x>`|\\`{z}"
 
 
 def test_code_spans_as_markdown_it_reads_them() -> None:

@@ -5,7 +5,8 @@ break a table row. Pure.
 next ASCII punctuation character, a run of n backticks opens a span only if a later run of exactly n
 backticks closes it, and an unclosed run is plain text. Code spans are kept as written (GitHub neither
 links mentions nor decodes entities in them); everything else has `&`, `<` and `>` turned into entities,
-a zero-width space after every `@` and between `#`/`GH-` and a digit. Line breaks become spaces, so the
+a zero-width space after every `@` and between `#`/`GH-` and a digit, and a backslash before every
+backtick (one outside every span must not pair with a backtick of the text around). Line breaks become spaces, so the
 text stays inline. In table cells every `|` is escaped, code spans included (GFM splits a row into cells
 before it reads code spans), and a backslash in front of one cannot un-escape it.
 
@@ -20,13 +21,31 @@ import re
 ZWSP = "\u200b"
 _PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _RUNS = re.compile(r"`+")
-_REFERENCE = re.compile(r"(#|\bGH-)(?=\d)", re.IGNORECASE)
+_REFERENCE = re.compile(r"(#|GH-)(?=\d)", re.IGNORECASE)
 
 
 def _plain(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("@", "@" + ZWSP)
     return _REFERENCE.sub(lambda m: m.group(1) + ZWSP, text)
+
+
+def _ticks(text: str) -> str:
+    """Text outside code spans with a backslash before each backtick that is not escaped already: left
+    bare, it would pair with a backtick of the Markdown around it and open a span there."""
+    if "`" not in text:
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n and text[i + 1] in _PUNCT:
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        out.append("\\`" if c == "`" else c)
+        i += 1
+    return "".join(out)
 
 
 def code_spans(text: str) -> list[tuple[int, int]]:
@@ -77,12 +96,16 @@ def escape(text: str, *, table: bool = False) -> str:
     out: list[str] = []
     pos = 0
     for start, end in code_spans(text):
-        out += (_plain(text[pos:start]), text[start:end])
+        out += (_plain(_ticks(text[pos:start])), text[start:end])
         pos = end
-    out.append(_plain(text[pos:]))
-    if out[-1].endswith("\\"):
-        out.append(ZWSP)  # a trailing backslash must not escape the Markdown that follows
+    out.append(_plain(_ticks(text[pos:])))
     result = "".join(out)
+    # Backticks of the Markdown around must not lengthen a span's fence at either end, and a trailing
+    # backslash must not escape what follows.
+    if result.startswith("`"):
+        result = ZWSP + result
+    if result.endswith(("`", "\\")):
+        result += ZWSP
     if table:
         # `\` + ZWSP + `\|`: both GFM (cmark) and markdown-it then see an escaped pipe.
         result = result.replace("\\|", "\\" + ZWSP + "|").replace("|", "\\|")
