@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     render_max_total_images_mb: int = Field(default=30, ge=1)
     render_max_page_mb: int = Field(default=48, ge=1)
     backfill_rate_share: float = Field(default=0.5, gt=0, le=1)
+    webhook_read_timeout_seconds: float = Field(default=15, gt=0)
+    """Time a client has to send a request's headers, and then its whole body (GitHub waits 10 s)."""
+    webhook_unverified_max_mb: float = Field(default=64, gt=0)
+    """Bytes buffered at once by webhook requests whose signature is not checked yet; past it, 503."""
+    check_time_budget_seconds: float = Field(default=20, gt=0)
+    """Wall time one check (or render) of a report may take in the worker pool before it is given up."""
+    check_processes: int = Field(default=2, ge=1)
+    """Worker processes that check and render reports (CPU work never runs on the event loop)."""
     log_level: str = "INFO"
 
     @field_validator("private_key", "webhook_secret", mode="before")

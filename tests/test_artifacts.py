@@ -190,8 +190,19 @@ def test_serves_with_sandboxing_headers(store: LocalArtifactStore, client: TestC
     assert CSP == "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"] == "no-referrer"
-    assert r.headers["cache-control"] == "private"
+    assert r.headers["cache-control"] == "no-store"
     assert r.headers["content-disposition"] == 'inline; filename="report.html"'
+
+
+def test_head_is_answered_like_get_without_a_body(store: LocalArtifactStore, client: TestClient) -> None:
+    a = store.put(PAGE, "report.html", "text/html; charset=utf-8", timedelta(hours=1))
+    get, head = client.get(path_of(a.url)), client.head(path_of(a.url))
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(PAGE))
+    for name in ("content-type", "content-security-policy", "cache-control", "content-disposition"):
+        assert head.headers[name] == get.headers[name]
+    gone = client.head("/artifacts/" + "A" * 43 + "/report.html")
+    assert gone.status_code == 404 and gone.content == b"" and gone.headers["cache-control"] == "no-store"
 
 
 def test_download_is_an_attachment(store: LocalArtifactStore, client: TestClient) -> None:

@@ -66,7 +66,16 @@ def run_serve(args: argparse.Namespace) -> int:
         "report-bot serve on http://%s:%s, public URL %s, database %s",
         args.host, args.port, settings.public_url, safe_url(settings.database_url),
     )  # fmt: skip
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False)
+    from bot.web.http import header_deadline_protocol
+
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        http=header_deadline_protocol(settings.webhook_read_timeout_seconds),
+    )
     return 0
 
 
@@ -87,11 +96,12 @@ def build_app(
     from bot.artifacts import LocalArtifactStore
     from bot.cli.startup import check_app, open_database
     from bot.github.client import GitHubApp
-    from bot.jobs import Bot, handle
+    from bot.jobs import Bot, cpu, handle
     from bot.queue import JobQueue, WritePacer
     from bot.store import Store, utcnow
     from bot.web import WebhookContext, create_app
     from bot.web.artifacts import artifact_router, sweep_forever
+    from bot.web.intake import BodyBudget
     from bot.web.metrics import Metrics
     from bot.web.status import StatusSources
 
@@ -138,7 +148,15 @@ def build_app(
     elif not insecure_no_secret:
         assert settings.webhook_secret is not None  # missing_for_serve refused to start without it
         secret = settings.webhook_secret.get_secret_value()
-    ctx = WebhookContext(store, queue, secret, report_dir=bot.report_dir)
+    cpu.configure(settings.check_processes, settings.check_time_budget_seconds)
+    ctx = WebhookContext(
+        store,
+        queue,
+        secret,
+        report_dir=bot.report_dir,
+        read_timeout=settings.webhook_read_timeout_seconds,
+        budget=BodyBudget(int(settings.webhook_unverified_max_mb * 1024 * 1024)),
+    )
     status = StatusSources(store, queue, metrics, identity, rates=lambda: bot.app.ratelimits)
     routers = [artifact_router(artifacts)]
     if setup:

@@ -70,21 +70,36 @@ def _fence_closes(fence: _Fence, line: str) -> bool:
 
 
 def _mask_code_spans(text: str) -> str:
-    """Blank out inline code spans on one line (same length), so `<!--` inside them is not a comment."""
+    """Blank out inline code spans on one line (same length), so `<!--` inside them is not a comment.
+
+    A run of backticks opens a span closed by the next run of the same length; a run without one is text.
+    One pass over the runs: for every length, the runs of that length are kept in order, so finding the
+    closer never rescans the line."""
+    runs = [(m.start(), m.end()) for m in BACKTICKS.finditer(text)]
+    if len(runs) < 2:
+        return text
+    by_length: dict[int, list[int]] = {}
+    for k, (s, e) in enumerate(runs):
+        by_length.setdefault(e - s, []).append(k)
+    seen: dict[int, int] = {}  # length -> how many runs of that length lie before the current one
     out = list(text)
-    pos = 0
-    while True:
-        opening = BACKTICKS.search(text, pos)
-        if not opening:
-            return "".join(out)
-        closing = BACKTICKS.search(text, opening.end())
-        while closing and len(closing.group()) != len(opening.group()):
-            closing = BACKTICKS.search(text, closing.end())
-        if not closing:
-            pos = opening.end()
+    k = 0
+    while k < len(runs):
+        s, e = runs[k]
+        same = by_length[e - s]
+        idx = seen.get(e - s, 0)
+        seen[e - s] = idx + 1
+        if idx + 1 >= len(same):
+            k += 1
             continue
-        out[opening.start() : closing.end()] = " " * (closing.end() - opening.start())
-        pos = closing.end()
+        closer = same[idx + 1]
+        ce = runs[closer][1]
+        out[s:ce] = " " * (ce - s)
+        for j in range(k + 1, closer + 1):  # the runs inside the span (and the closer) are skipped
+            length = runs[j][1] - runs[j][0]
+            seen[length] = seen.get(length, 0) + 1
+        k = closer + 1
+    return "".join(out)
 
 
 class Scanner:
@@ -122,7 +137,9 @@ class Scanner:
                 if block or j < self.next_blank[i + 1]:
                     self.comment_end = (j, self.lines[j].find("-->") + 3 if j < len(self.lines) else 0)
                     return
-                pos = opener + 4  # an inline comment that never closes is shown as text
+                # An inline comment that never closes is shown as text, and so is every later `<!--` of
+                # this line (none of them finds a `-->` either): stop here instead of searching again.
+                return
             block = False
 
     def candidates(self) -> Iterator[tuple[int, str]]:

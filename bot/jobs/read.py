@@ -5,15 +5,15 @@ overwrites a newer verdict)."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from bot.github.config import BotConfig, LoadedConfig
 from bot.github.fetch import Head, RepoReader, Snapshot
 from bot.github.replies import Place
+from bot.jobs import cpu
 from bot.jobs.context import Bot
 from bot.report import feedback
-from bot.report.check import Verdict, check
+from bot.report.check import Verdict
 from bot.report.diagnostics import code
 from bot.report.parse import Report, parse
 from bot.report.rules import BUILTIN, RuleSet, RuleSetError, resolve
@@ -113,7 +113,10 @@ async def read_and_check(
         body = (_not_text if head.report_binary else _no_report)(cfg.report_path, head.sha, notes)
         return Checked(head, loaded, None, body)
     snapshot = await reader.tree(head.sha)
-    report = parse(head.report)  # once, for the rule set's detection and for the check
+    try:  # CPU work in the worker processes, within the time budget: never on the event loop
+        report = await cpu.pool().run(parse, head.report)  # once, for the rule set's detection and the check
+    except cpu.OutOfTime:
+        return Checked(head, loaded, None, "\n\n".join([*notes, cpu.out_of_time_body()]), snapshot)
     rules, reason = await rules_for(bot, reader, head, cfg, snapshot, notes, report)
     files: list[str] | None = list(snapshot.files)
     if snapshot.truncated:  # a huge repository: GitHub listed only part of it
@@ -123,11 +126,20 @@ async def read_and_check(
             "were not looked up."
         )
     base = f"https://github.com/{p.owner}/{p.repo}/blob/{head.sha}"
-    # CPU work (two renderings for the hand-in comparison): off the event loop
-    verdict = await asyncio.to_thread(
-        check, report, rules, files, cfg.report_dir, reason, permalink_base=base
-    )
-    body = feedback.render(verdict, commit=head.sha, limit=feedback.LIMIT - 2000)
+    try:
+        verdict, body = await cpu.pool().run(
+            cpu.check_and_render,
+            report,
+            rules,
+            files,
+            cfg.report_dir,
+            reason,
+            head.sha,
+            feedback.LIMIT - 2000,
+            base,
+        )
+    except cpu.OutOfTime:
+        return Checked(head, loaded, None, "\n\n".join([*notes, cpu.out_of_time_body()]), snapshot)
     if notes:
         body = "\n\n".join(notes) + "\n\n" + body
     return Checked(head, loaded, verdict, body, snapshot)

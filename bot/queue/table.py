@@ -183,6 +183,28 @@ class JobTable:
                 return result
         raise RuntimeError(f"could not enqueue job {key!r}: the key kept changing state")
 
+    def enqueue_in(
+        self, conn: Connection, kind: str, key: str, payload: dict[str, Any], installation_id: int | None
+    ) -> tuple[bool, int]:
+        """`enqueue` inside the caller's open transaction (committed or rolled back with it), so that a
+        delivery's record and its jobs are stored together or not at all. Each try runs in a savepoint."""
+        json.dumps(payload)
+        params = {"p_kind": kind, "p_key": key, "p_payload": payload, "p_installation": installation_id}
+        for _ in range(_CONFLICT_RETRIES):
+            try:
+                with conn.begin_nested():
+                    inserted = conn.execute(self._insert_waiting, {**params, "p_now": self._clock()}).first()
+                    if inserted is not None:
+                        return True, inserted.id
+                    coalesced = conn.execute(
+                        _COALESCE, {"p_key": key, "p_payload": payload, "p_installation": installation_id}
+                    ).first()
+                    if coalesced is not None:
+                        return False, coalesced.id
+            except IntegrityError:
+                logger.debug("job table conflict, retrying", exc_info=True)
+        raise RuntimeError(f"could not enqueue job {key!r}: the key kept changing state")
+
     # -- claim --------------------------------------------------------------------------------------
     def claim(self, worker: str, per_installation: int, limit: int = 1) -> list[Job]:
         """Lease up to `limit` ready jobs (in one transaction), each one of a key that is not running and of

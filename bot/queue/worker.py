@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from bot.queue.backoff import backoff_delay, one_line_reason
@@ -102,6 +103,27 @@ class JobQueue:
         self, kind: str, key: str, payload: dict[str, Any], installation_id: int | None = None
     ) -> bool:
         return await asyncio.to_thread(self.enqueue, kind, key, payload, installation_id)
+
+    def enqueue_in(
+        self,
+        conn: Connection,
+        kind: str,
+        key: str,
+        payload: dict[str, Any],
+        installation_id: int | None = None,
+    ) -> bool:
+        """`enqueue` inside the caller's open transaction on this queue's database; call `wake()` once it
+        is committed."""
+        if not kind or not key:
+            raise ValueError("a job needs a kind and a key")
+        if len(key) > 1000 or len(kind) > 64:
+            raise ValueError("job key (1000) or kind (64 characters) too long")
+        created, _job_id = self._table.enqueue_in(conn, kind, key, dict(payload), installation_id)
+        return created
+
+    def wake(self) -> None:
+        """Wake this queue's running workers (new jobs were committed)."""
+        self._wake()
 
     def _wake(self) -> None:
         with self._wakers_lock:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from bot.report.escape import code as code  # student text as a safe code span (used by the checks)
+
 Severity = Literal["error", "warning", "info"]
 
 # code -> (name, severity). Codes are stable: never reuse or renumber one.
@@ -54,14 +56,6 @@ CODES: dict[str, tuple[str, Severity]] = {
 }
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-
-
-def code(text: str, limit: int = 80) -> str:
-    """Student text as one inline code span that cannot be closed early: backticks and newlines are replaced."""
-    flat = " ".join(text.replace("`", "'").split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return f"`{flat}`" if flat else "``"
 
 
 @dataclass(frozen=True)

@@ -10,35 +10,12 @@ from typing import Any
 
 from bot.report.check import Verdict
 from bot.report.diagnostics import Diagnostic
+from bot.report.escape import code as code
+from bot.report.escape import escape as escape
 
 LIMIT = 65_000
 ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
 LEVEL = {"error": "failure", "warning": "warning", "info": "notice"}
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
-_ZWSP = "\u200b"
-
-
-def escape(text: str, *, table: bool = False) -> str:
-    """Make text safe for a GitHub comment: no mentions, no issue links, no HTML; code spans kept as they are.
-
-    GitHub neither links mentions nor decodes entities inside code spans, so only the text between code
-    spans is escaped; a `|` is escaped everywhere in table cells (GFM splits cells before code spans).
-    """
-    out: list[str] = []
-    pos = 0
-    for m in _CODE_SPAN.finditer(text):
-        out.append(_escape_plain(text[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(_escape_plain(text[pos:]))
-    result = "".join(out).replace("\r", " ").replace("\n", " ")
-    return result.replace("|", "\\|") if table else result
-
-
-def _escape_plain(text: str) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("@", "@" + _ZWSP)
-    return re.sub(r"#(?=\d)", "#" + _ZWSP, text)
 
 
 def _checked(sha: str | None) -> str:

@@ -20,9 +20,10 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.report.parse import BOM, Report
 from bot.report.sanitise import cleaner
@@ -31,6 +32,8 @@ CUT = 43
 """Characters the official `html` drops from the start of the file (`text[43:]  # remove header`)."""
 FRONT_MATTER = "---\nlayout: default\nnav_exclude: true\n---\n\n"
 """The 2023–2024 templates' front matter: exactly the 43 characters the cut is meant for."""
+T = TypeVar("T")
+
 BUDGET_SECONDS = 2.0
 """How long the bot lets Python-Markdown run on one report (the largest real report takes ~30 ms)."""
 
@@ -83,9 +86,10 @@ class _OverBudget(Exception):
     pass
 
 
-def budgeted(text: str, seconds: float = BUDGET_SECONDS) -> str:
-    """`markdown.markdown(text)` (the same output: a reset instance converts like a new one), stopped once
-    `seconds` have passed: a trace function that runs on every Python call checks the clock."""
+def under_budget(fn: Callable[[], T], seconds: float, what: str) -> T:
+    """`fn()`, stopped once `seconds` have passed: a trace function that runs on every Python call checks
+    the clock (a single call into C, e.g. one regular expression, is not interrupted). Past the budget,
+    `HandinUnavailable` names `what` took too long."""
     deadline = time.monotonic() + seconds
     calls = 0
 
@@ -96,24 +100,34 @@ def budgeted(text: str, seconds: float = BUDGET_SECONDS) -> str:
             raise _OverBudget
         return None
 
-    md = _converter()
     previous = sys.gettrace()
     sys.settrace(trace)
     try:
-        return md.reset().convert(text)
+        return fn()
     except _OverBudget:
+        raise HandinUnavailable(f"{what} takes over {seconds:g} s on this report") from None
+    finally:
+        sys.settrace(previous)
+
+
+def budgeted(text: str, seconds: float = BUDGET_SECONDS) -> str:
+    """`markdown.markdown(text)` (the same output: a reset instance converts like a new one), within
+    `seconds` (`under_budget`)."""
+    md = _converter()
+    try:
+        out: str = under_budget(
+            lambda: md.reset().convert(text), seconds, "Python-Markdown (the graders' renderer)"
+        )
+        return out
+    except HandinUnavailable:
         _local.md = None  # stopped half-way: the next report gets a fresh instance
-        raise HandinUnavailable(
-            f"Python-Markdown (the graders' renderer) takes over {seconds:g} s on this report"
-        ) from None
+        raise
     except RecursionError:
         _local.md = None
         raise HandinUnavailable(
             "Python-Markdown (the graders' renderer) crashes on this report (lists or quotes nested too "
             "deeply): `python report.py html` fails on it too"
         ) from None
-    finally:
-        sys.settrace(previous)
 
 
 # --------------------------------------------------------------------------- the hand-in cut by question

@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.report.diagnostics import Diagnostic, code, make
-from bot.report.handin import CUT, FRONT_MATTER, HandinUnavailable, HandinView, handin_view, official_text
+from bot.report.handin import (
+    BUDGET_SECONDS,
+    CUT,
+    FRONT_MATTER,
+    HandinUnavailable,
+    HandinView,
+    handin_view,
+    official_text,
+    under_budget,
+)
 from bot.report.page_limits import RenderError, RenderLimits
 from bot.report.parse import Question, Report
 
@@ -72,8 +82,10 @@ _cache: OrderedDict[tuple[str, int], Views] = OrderedDict()
 _lock = threading.Lock()
 
 
-def views(report: Report, max_html_depth: int = _DEFAULT_DEPTH) -> Views:
-    """Both renderings of `report`, by question. Raises `RenderError` (HTML nested too deeply)."""
+def views(report: Report, max_html_depth: int = _DEFAULT_DEPTH, budget: float | None = None) -> Views:
+    """Both renderings of `report`, by question. Raises `RenderError` (HTML nested too deeply). With
+    `budget`, both together must take at most that many seconds, else `HandinUnavailable` (the check's
+    comparison; the page, bounded by its job's own time budget, passes none)."""
     key = (official_text(report), max_html_depth)
     with _lock:
         hit = _cache.get(key)
@@ -84,9 +96,16 @@ def views(report: Report, max_html_depth: int = _DEFAULT_DEPTH) -> Views:
         github_view,
     )  # markdown-it: loaded when first needed, not by `check`'s import
 
-    gh = github_view(report, max_html_depth)
+    started = time.monotonic()
+    if budget is None:
+        gh = github_view(report, max_html_depth)
+    else:
+        gh = under_budget(
+            lambda: github_view(report, max_html_depth), budget, "GitHub's rendering (markdown-it)"
+        )
+    left = BUDGET_SECONDS if budget is None else max(0.05, budget - (time.monotonic() - started))
     try:
-        hv: HandinView | None = handin_view(report)
+        hv: HandinView | None = handin_view(report, left)
         why = None
     except HandinUnavailable as exc:
         hv, why = None, str(exc)
@@ -111,16 +130,19 @@ def diagnostics(report: Report) -> list[Diagnostic]:
     if not report.questions:
         return found
     try:
-        v = views(report)
+        v = views(report, budget=BUDGET_SECONDS)
+        unavailable = v.unavailable
     except RenderError:
         return found  # the page refuses this report (and says why); there is nothing to compare
-    if v.unavailable is not None:
+    except HandinUnavailable as exc:
+        unavailable = str(exc)
+    if unavailable is not None:
         found.append(
             make(
                 "RB078",
                 None,
                 None,
-                f"The hand-in could not be compared with GitHub: {v.unavailable}",
+                f"The hand-in could not be compared with GitHub: {unavailable}",
                 "Look for a very long run of `[`, `<` or `&`, thousands of `- - -` lines or lists nested "
                 "dozens deep, and shorten it; `report-bot render --official reports/README.md` writes the "
                 "hand-in on your machine.",

@@ -16,10 +16,9 @@ from typing import NamedTuple
 BOM = "\ufeff"
 
 _CANDIDATE = re.compile(r"\n {0,3}[#`~]")
-_MARKS = re.compile(
-    r"\n {0,3}(?:(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)|(?P<hashes>#{1,6})(?:[ \t]+(?P<title>[^\n]*?))?[ \t]*#*[ \t]*)$",
-    re.M,
-)
+# A fence line, or an ATX heading line and the rest of it (the title is taken apart in `_heading`: a regex
+# with a lazy title before optional closing `#`s backtracks quadratically on a long run of spaces).
+_MARKS = re.compile(r"\n {0,3}(?:(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)|(?P<hashes>#{1,6})(?P<rest>[^\n]*))")
 _QUESTION = re.compile(r"^question\s*(\d+)\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"-{3}\s*question\s*(\d+)\s*fill\s*here\s*-{3}", re.IGNORECASE)
 # "Recommended answer length: 100-200 words" (older templates: "Answer length:"); starts with a literal so
@@ -160,7 +159,9 @@ def _scan(text: str, starts: list[int], body: int) -> tuple[tuple[Heading, ...],
                 code.update(range(opened, line + 1))
                 fence = None
             continue
-        hashes, title = m.group("hashes"), (m.group("title") or "").strip()
+        hashes, title = m.group("hashes"), _heading(m.group("rest"))
+        if title is None:
+            continue
         # A `### Question N` heading counts even inside a code block: an unclosed fence in an answer must
         # not swallow the rest of the template (the official script does not know fences either).
         if fence is not None:
@@ -174,6 +175,20 @@ def _scan(text: str, starts: list[int], body: int) -> tuple[tuple[Heading, ...],
     return tuple(out), frozenset(code)
 
 
+def _heading(rest: str) -> str | None:
+    """The title of an ATX heading line whose `#`s are followed by `rest`, or None when it is no heading.
+
+    The same as `(?:[ \\t]+(?P<title>[^\\n]*?))?[ \\t]*#*[ \\t]*$` matched after the `#`s (title stripped),
+    in linear time: the lazy title is what is left once the longest tail of spaces, `#`s and spaces is cut.
+    """
+    if rest[:1] in (" ", "\t") and rest:
+        title = rest.rstrip(" \t").rstrip("#").rstrip(" \t")
+        return title.strip()
+    # No space after the `#`s: only more `#`s and trailing spaces may follow (`#######` is a level-6 heading
+    # to that regex); fewer `#`s would not help, the rest would then start with `#`.
+    return "" if not rest.rstrip(" \t").strip("#") else None
+
+
 def _questions(
     text: str, starts: list[int], lines: tuple[str, ...], headings: tuple[Heading, ...]
 ) -> tuple[Question, ...]:
@@ -185,13 +200,21 @@ def _questions(
         for i, line in enumerate(lines, 1)
         if line[:1] == ">" or (line[:1] in " \t" and line.lstrip()[:1] == ">")
     )
+    matches = [_QUESTION.match(h.title) for h in headings]
+    # The end of each question: the line before the next heading that ends one (a section or a question),
+    # found in one backward pass (looking ahead from every heading would be quadratic).
+    ends: list[int] = [len(lines)] * len(headings)
+    end = len(lines)
+    for idx in range(len(headings) - 1, -1, -1):
+        ends[idx] = end
+        h = headings[idx]
+        if h.level <= 2 or matches[idx]:
+            end = h.line - 1
     for idx, h in enumerate(headings):
-        m = _QUESTION.match(h.title)
+        m = matches[idx]
         if not m or h.level < 2:
             continue
-        nxt = next((n for n in headings[idx + 1 :] if n.level <= 2 or _QUESTION.match(n.title)), None)
-        end = nxt.line - 1 if nxt is not None else len(lines)
-        out.append(_question(lines, quotes, int(m.group(1)), h.line, end))
+        out.append(_question(lines, quotes, int(m.group(1)), h.line, ends[idx]))
     return tuple(out)
 
 

@@ -61,7 +61,9 @@ def cleaner() -> nh3.Cleaner:
     )
 
 
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+_TAG_OPEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)")
+"""The start of a tag; it ends at the next `>` (`<(/?)(name)[^>]*?(/?)>`, without that regex's rescans to
+the end of the text from every `<` when no `>` follows)."""
 _FLAT = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
     "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "rp", "rt",
@@ -72,8 +74,14 @@ _FLAT = {
 def html_depth(markup: str) -> int:
     """How deep the elements of `markup` nest, estimated from its tags (unclosed ones count)."""
     depth = deepest = 0
-    for m in _TAG.finditer(markup):
-        if m.group(2).lower() in _FLAT or m.group(3):
+    pos = 0
+    while (m := _TAG_OPEN.search(markup, pos)) is not None:
+        gt = markup.find(">", m.end())
+        if gt == -1:
+            break  # no later `<` is closed either
+        pos = gt + 1
+        self_closing = gt > m.end() and markup[gt - 1] == "/"
+        if m.group(2).lower() in _FLAT or self_closing:
             continue
         if m.group(1):
             depth = max(0, depth - 1)

@@ -6,13 +6,16 @@ transaction and returns plain frozen dataclasses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 
 from bot.store.engine import reader
+from bot.store.limits import check_id, check_text
 from bot.store.models import (
     REPLY_KINDS,
     deliveries_table,
@@ -34,15 +37,42 @@ _verdicts = verdicts_table
 _renders = renders_table
 
 
+class _InTransaction:
+    """Stands in for the Engine inside one open transaction: `begin()` and `connect()` give its connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect
+
+    def begin(self) -> Any:
+        return nullcontext(self.conn)
+
+    connect = begin
+
+    def execution_options(self, **_options: Any) -> _InTransaction:
+        return self
+
+
 class Store:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
-        self._reader = reader(engine)
+        self._reader = reader(engine) if isinstance(engine, Engine) else engine
         self._clock = clock
+
+    @contextmanager
+    def transaction(self) -> Iterator[tuple[Store, Connection]]:
+        """One transaction for several changes: a Store whose methods all run in it, and its connection
+        (for the job queue's `enqueue_in`). Committed at the end, rolled back on an exception."""
+        with self.engine.begin() as conn:
+            yield Store(_InTransaction(conn), clock=self._clock), conn  # type: ignore[arg-type]
 
     # -- webhook deliveries -------------------------------------------------------------------------
     def record_delivery(self, guid: str, event: str, action: str | None = None) -> bool:
         """Remember a delivery id; True the first time it is seen (atomic across threads and processes)."""
+        check_text("delivery id", guid, 128)
+        check_text("event", event, 64)
+        if action is not None:
+            check_text("action", action, 64)
         with self.engine.begin() as conn:
             stmt = (
                 upsert_insert(conn, _deliveries)
@@ -65,6 +95,9 @@ class Store:
     def upsert_installation(
         self, id: int, account_login: str, account_type: str, suspended_at: datetime | None = None
     ) -> None:
+        check_id("installation id", id)
+        check_text("account login", account_login, 255)
+        check_text("account type", account_type, 32)
         with self.engine.begin() as conn:
             stmt = upsert_insert(conn, _installations).values(
                 id=id,
@@ -106,6 +139,10 @@ class Store:
     def upsert_repository(self, id: int, installation_id: int, full_name: str, default_branch: str) -> None:
         """Record a repository. An installation not seen yet gets a placeholder row (login = the owner,
         type = "") that `upsert_installation` fills in later."""
+        check_id("repository id", id)
+        check_id("installation id", installation_id)
+        check_text("repository name", full_name, 255)
+        check_text("default branch", default_branch, 255)
         with self.engine.begin() as conn:
             placeholder = upsert_insert(conn, _installations).values(
                 id=installation_id,

@@ -1,4 +1,5 @@
-"""`GET /artifacts/{token}/{filename}`: serves stored artifacts inside a sandboxing CSP, plus the sweeper."""
+"""`GET /artifacts/{token}/{filename}` (and `HEAD`, the same without a body): serves stored artifacts inside
+a sandboxing CSP, never cached (`Cache-Control: no-store`), plus the sweeper."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from bot.artifacts import ArtifactExpired, ArtifactStore, valid_token
@@ -34,8 +35,14 @@ def _refuse(status: int) -> Response:
 def artifact_router(store: ArtifactStore) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/artifacts/{token}/{filename}", include_in_schema=False)
-    def serve_artifact(token: str, filename: str, download: str | None = None) -> Response:
+    @router.api_route("/artifacts/{token}/{filename}", methods=["GET", "HEAD"], include_in_schema=False)
+    def serve_artifact(request: Request, token: str, filename: str, download: str | None = None) -> Response:
+        response = _artifact(token, filename, download)
+        if request.method == "HEAD":  # the same status and headers (Content-Length included), no body
+            return Response(status_code=response.status_code, headers=dict(response.headers))
+        return response
+
+    def _artifact(token: str, filename: str, download: str | None) -> Response:
         # A plain `def`: FastAPI runs it in a thread, so a slow backend never blocks the event loop.
         if not valid_token(token):
             return _refuse(404)
@@ -48,7 +55,7 @@ def artifact_router(store: ArtifactStore) -> APIRouter:
         disposition = "attachment" if download in ("1", "true", "yes") else "inline"
         headers = {
             **SECURITY_HEADERS,
-            "Cache-Control": "private",
+            "Cache-Control": "no-store",  # a capability link: never kept by a browser or proxy cache
             "Content-Disposition": f'{disposition}; filename="{artifact.filename}"',
         }
         return Response(artifact.data, media_type=artifact.content_type, headers=headers)

@@ -1,0 +1,135 @@
+"""CPU work of the jobs (parsing and checking a report, writing its comment) in worker processes, off the
+web server's event loop, each call with a wall-time budget.
+
+A call that exceeds the budget raises `OutOfTime`; its worker processes are killed and replaced (a stuck
+regex cannot be interrupted any other way), and calls that were running beside it in the killed pool are
+run again once on the new one. `configure()` sets the number of processes and the budget (serve does it
+from the settings); the pool starts on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from bot.report import feedback
+from bot.report.check import Verdict, check
+from bot.report.rules import RuleSet
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+OUT_OF_TIME = (
+    "### ⏱️ This report could not be checked in time\n\n"
+    "Checking it took longer than {budget:.0f} s, so the bot stopped. Reports written from the template "
+    "check in milliseconds: look for very long lines or thousands of repeated characters (`![`, `<img`, "
+    "`#`), remove them and push again."
+)
+
+
+def _die_with_parent() -> None:
+    """In each worker process: end with the process that started it (Linux), so a killed server leaves no
+    worker behind, not even one stuck in a check."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class OutOfTime(Exception):
+    """The call did not finish within the budget."""
+
+
+class CpuPool:
+    def __init__(self, processes: int = 2, budget: float = 20.0) -> None:
+        self.processes = processes
+        self.budget = budget
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_die_with_parent,
+                )
+            return self._executor
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is not broken:
+                return
+            self._executor = None
+        for proc in list(getattr(broken, "_processes", {}).values()):
+            proc.kill()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        for attempt in range(2):
+            pool = self._pool()
+            future = asyncio.wrap_future(pool.submit(fn, *args))
+            try:
+                return await asyncio.wait_for(future, self.budget)
+            except TimeoutError:
+                log.warning(
+                    "%s took longer than %.0f s: its worker processes are replaced", fn.__name__, self.budget
+                )
+                await asyncio.to_thread(self._replace, pool)
+                raise OutOfTime(fn.__name__) from None
+            except BrokenProcessPool:
+                await asyncio.to_thread(self._replace, pool)
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+
+_POOL = CpuPool()
+
+
+def configure(processes: int, budget: float) -> CpuPool:
+    """Set the shared pool's size and budget (before its first use, or it is restarted)."""
+    global _POOL
+    _POOL.close()
+    _POOL = CpuPool(processes, budget)
+    return _POOL
+
+
+def pool() -> CpuPool:
+    return _POOL
+
+
+def check_and_render(
+    report: Any,
+    rules: RuleSet,
+    files: Iterable[str] | None,
+    report_dir: str,
+    reason: str,
+    sha: str,
+    limit: int,
+    permalink_base: str | None = None,
+) -> tuple[Verdict, str]:
+    """`check` (with the hand-in comparison) and the comment's Markdown (in a worker process)."""
+    verdict = check(report, rules, files, report_dir, reason, permalink_base=permalink_base)
+    return verdict, feedback.render(verdict, commit=sha, limit=limit)
+
+
+def out_of_time_body() -> str:
+    return OUT_OF_TIME.format(budget=_POOL.budget)
