@@ -142,6 +142,7 @@ def build_app(settings: Settings, private_key: str, *, insecure_no_secret: bool 
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            cpu.pool().close()  # no check process outlives the server
 
     app.router.lifespan_context = lifespan
     return app
