@@ -198,6 +198,7 @@ def build_app(
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            cpu.pool().close()  # no check process outlives the server
 
     app.router.lifespan_context = lifespan
     return app

@@ -34,16 +34,27 @@ OUT_OF_TIME = (
 
 
 def _die_with_parent() -> None:
-    """In each worker process: end with the process that started it (Linux), so a killed server leaves no
-    worker behind, not even one stuck in a check."""
+    """In each worker process: end with the process that started it, so a server that stops or is killed
+    leaves no worker behind: SIGKILL from the kernel when the parent goes (Linux; it reaches a worker stuck
+    in a check too), and a watchdog thread that sees the parent change (everywhere else)."""
+    import os
+    import signal
+    import time
+
+    parent = os.getppid()
     try:
         import ctypes
-        import signal
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
 
 
 class OutOfTime(Exception):
@@ -95,10 +106,11 @@ class CpuPool:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        """Stop the worker processes (a running check is killed)."""
         with self._lock:
-            executor, self._executor = self._executor, None
+            executor = self._executor
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            self._replace(executor)
 
 
 _POOL = CpuPool()
