@@ -97,6 +97,10 @@ PATHOLOGICAL: list[tuple[str, Callable[[], str], str | None]] = [
     ("fences-100000", lambda: _answer(5, "```\n" * 100_000), None),
     ("length-line", lambda: make_report(RULES).replace("ength:", "ength:" + " " * 100_000, 1), None),
     ("placeholder-spaces", lambda: _answer(5, "--- " * 50_000 + "question"), None),
+    # a 100 KB line of each kind the review checklist names
+    ("image-openers-100kb-line", lambda: _answer(5, "![](" * 25_000), None),
+    ("spaces-100kb-line", lambda: _answer(5, "a" + " " * 100_000 + "b"), None),
+    ("img-tags-100kb-line", lambda: _answer(5, "<img " * 20_000), None),
 ]
 
 

@@ -5,6 +5,7 @@ reference an issue, inject HTML or break a table.
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,10 +156,17 @@ GROUP_AT = 3
 """The same diagnostic on this many questions is shown once, naming the questions."""
 
 
+_QUESTION_NUMBER = re.compile(r"\b([Qq]uestion) (\d+)\b")
+_LINE_NUMBER = re.compile(r"\bline (\d+)\b")
+
+
 def _alike(d: Diagnostic) -> str:
     """The message with its own question and line numbers taken out (word counts and the rest kept)."""
-    text = re.sub(rf"\b([Qq]uestion) {d.question}\b", r"\1 #", d.message)
-    return re.sub(rf"\bline {d.line}\b", "line #", text) if d.line else text
+    own_q, own_line = str(d.question), str(d.line)
+    text = _QUESTION_NUMBER.sub(lambda m: f"{m.group(1)} #" if m.group(2) == own_q else m.group(0), d.message)
+    if not d.line:
+        return text
+    return _LINE_NUMBER.sub(lambda m: "line #" if m.group(1) == own_line else m.group(0), text)
 
 
 def _groups(v: Verdict) -> tuple[list[list[Diagnostic]], set[int]]:
@@ -203,26 +211,28 @@ def _diagnostics(v: Verdict, budget: int) -> list[str]:
         out += [f"<details><summary>{len(v.diagnostics)} items, question by question</summary>", ""]
     used = sum(len(x) + 1 for x in out)
     groups, grouped = _groups(v)
-    blocks: list[list[str]] = []
-    if groups:
-        blocks.append(["", "**On several questions**", ""])
-        blocks += [[_group_line(ds)] for ds in groups]
-    current: int | str | None = "unset"
-    for d in v.diagnostics:
-        if id(d) in grouped:
-            continue
-        block = []
-        if d.question != current:
-            current = d.question
-            block += ["", f"**{_title(v, d.question)}**", ""]
-        block.append(_diag_line(d))
-        blocks.append(block)
-    for shown, block in enumerate(blocks):
+    singles = [d for d in v.diagnostics if id(d) not in grouped]
+    total = len(groups) + len(singles)
+
+    def blocks() -> Iterator[list[str]]:
+        """One block a group or a diagnostic, rendered only when it is reached (a hostile report can
+        have tens of thousands; a comment shows what fits)."""
+        for k, ds in enumerate(groups):
+            yield (["", "**On several questions**", ""] if k == 0 else []) + [_group_line(ds)]
+        current: int | str | None = "unset"
+        for d in singles:
+            block = []
+            if d.question != current:
+                current = d.question
+                block += ["", f"**{_title(v, d.question)}**", ""]
+            block.append(_diag_line(d))
+            yield block
+
+    for shown, block in enumerate(blocks()):
         size = sum(len(x) + 1 for x in block)
         if used + size > budget:
-            rest = len(blocks) - shown
             out.append(
-                f"\n*…and {rest} more not shown (too long for one comment): run `report-bot check` locally.*"
+                f"\n*…and {total - shown} more not shown (too long for one comment): run `report-bot check` locally.*"
             )
             break
         out.extend(block)
