@@ -211,7 +211,7 @@ _NOUNS = {
 }
 
 
-def _differs_note(kinds: tuple[str, ...], n: int, other: str, other_label: str) -> str:
+def _differs_note(kinds: tuple[str, ...], other: str, other_label: str) -> str:
     what = ", ".join(_NOUNS[k] for k in kinds)
     return (
         f'<p class="rb-differs-note">Looks different in the hand-in ({what}). '
@@ -219,8 +219,16 @@ def _differs_note(kinds: tuple[str, ...], n: int, other: str, other_label: str) 
     )
 
 
-def _section(ident: str, attrs: str, head: str, badge: str, note: str, body: str, differs: bool) -> str:
-    cls = "rb-question rb-differs" if differs else "rb-question"
+def _section(
+    n: int, kinds: tuple[str, ...], dup: bool, ids: tuple[str, str, str], head: str, badge: str, body: str
+) -> str:
+    """One question of one view; `ids` = (its id here, the id of the same question in the other view, the
+    link's label). A duplicate question has no id and no note (the first occurrence has them)."""
+    own, other, other_label = ids
+    ident = f'data-question="{n}" data-duplicate="true"' if dup else f'id="{own}" data-question="{n}"'
+    attrs = f' data-handin-differs="{" ".join(kinds)}"' if kinds else ""
+    note = _differs_note(kinds, other, other_label) if kinds and not dup else ""
+    cls = "rb-question rb-differs" if kinds else "rb-question"
     return f'<section class="{cls}" {ident}{attrs}>{head}{badge}{note}{body}</section>'
 
 
@@ -243,18 +251,12 @@ def _handin_view(
         n = q.number
         kinds = views.differs[k]
         dup = first[n] != k
-        ident = (
-            f'data-question="{n}" data-duplicate="true"' if dup else f'id="question-{n}" data-question="{n}"'
-        )
-        attrs = f' data-handin-differs="{" ".join(kinds)}"' if kinds else ""
         head = embedder.fragment(hv.heads[k]) or (
             f'<p class="rb-no-heading">Question {n}: no heading of its own in the hand-in</p>'
         )
-        note = (
-            _differs_note(kinds, n, f"github-question-{n}", "See it on GitHub") if kinds and not dup else ""
-        )
         badge = "" if dup else badges[n]
-        out.append(_section(ident, attrs, head, badge, note, embedder.fragment(hv.bodies[k]), bool(kinds)))
+        ids = (f"question-{n}", f"github-question-{n}", "See it on GitHub")
+        out.append(_section(n, kinds, dup, ids, head, badge, embedder.fragment(hv.bodies[k])))
     return f'<div class="rb-view" id="view-handin">{"".join(out)}</div>'
 
 
@@ -268,12 +270,6 @@ def _github_view(
         n = q.number
         kinds = views.differs[k]
         dup = first[n] != k
-        ident = (
-            f'data-question="{n}" data-duplicate="true"'
-            if dup
-            else f'id="github-question-{n}" data-question="{n}"'
-        )
-        attrs = f' data-handin-differs="{" ".join(kinds)}"' if kinds else ""
         head = embedder.fragment(gv.heads[k]) or f"<h3>Question {n}</h3>"
         if dup:
             badge = (
@@ -282,6 +278,6 @@ def _github_view(
             badge = "" if not badges[n] else badge.format(n=n)
         else:
             badge = badges[n]
-        note = _differs_note(kinds, n, f"question-{n}", "See the hand-in") if kinds and not dup else ""
-        out.append(_section(ident, attrs, head, badge, note, embedder.fragment(gv.bodies[k]), bool(kinds)))
+        ids = (f"github-question-{n}", f"question-{n}", "See the hand-in")
+        out.append(_section(n, kinds, dup, ids, head, badge, embedder.fragment(gv.bodies[k])))
     return f'<div class="rb-view" id="view-github">{"".join(out)}</div>'
