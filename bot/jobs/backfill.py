@@ -39,10 +39,6 @@ FIRST_COST_GUESS = 25
 PER_PAGE = 100
 
 
-def backfill_key(installation_id: int) -> str:
-    return f"backfill:{installation_id}"
-
-
 @dataclass
 class Pacer:
     """Keeps the installation's spending within `share` of each rate-limit budget."""
