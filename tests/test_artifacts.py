@@ -264,3 +264,20 @@ async def test_sweep_forever_survives_a_failing_sweep() -> None:
         await asyncio.sleep(0.01)
     stop.set()
     assert await asyncio.wait_for(task, 5) == 0
+
+
+def test_delete_repositories_removes_only_their_pages_tombstones_too(tmp_path: Path) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    store = LocalArtifactStore(tmp_path, "https://bot.example", clock=lambda: now)
+    gone = store.put(PAGE, "a.html", "text/html", timedelta(hours=1), repo="Org/Leaves")
+    expired = store.put(PAGE, "b.html", "text/html", timedelta(minutes=1), repo="org/leaves")
+    kept = store.put(PAGE, "c.html", "text/html", timedelta(hours=1), repo="org/stays")
+    anonymous = store.put(PAGE, "d.html", "text/html", timedelta(hours=1))
+    store.sweep(now + timedelta(minutes=5))  # `expired` is a tombstone now
+    assert store.delete_repositories(["ORG/leaves"]) == 2
+    assert store.get(gone.token) is None and store.get(expired.token) is None  # unknown, not "expired"
+    assert store.get(kept.token) is not None and store.get(anonymous.token) is not None
+    assert store.delete_repositories([]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{t}.{ext}" for t in (kept.token, anonymous.token) for ext in ("data", "json")
+    )

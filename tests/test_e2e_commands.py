@@ -6,6 +6,7 @@ One `report-bot serve` for the whole module (distinct repositories per test keep
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_harness import BotServer, comment_payload, pr_payload, seed
+from e2e_harness import PAYLOADS, BotServer, comment_payload, pr_payload, seed
 from fake_images import png
 from github_double import Comment, GitHubDouble
 from github_double.fixtures import APP_ID, INSTALLATION_ID, AppKey
@@ -395,3 +396,30 @@ def test_render_limits_come_from_the_settings(double: GitHubDouble, app_key: App
     body = only_reply(d, repo, number)
     assert "over the limit of" in body and "max_report_bytes" in body
     assert reactions(d, repo, c) == ["eyes", "confused"]
+
+
+def test_pages_of_a_repository_the_app_leaves_are_deleted(double: GitHubDouble, bot: BotServer) -> None:
+    """`installation_repositories.removed`: the rendered pages of that repository go (their links answer 404),
+    those of the repositories the app still has stay."""
+    d = double
+    links = {}
+    for repo in ("leaves", "stays"):
+        make_repo(d, repo)
+        number = d.add_issue(ORG, repo, "Preview").number
+        say(d, bot, repo, number, "/report html")
+        match = LINK.search(only_reply(d, repo, number))
+        assert match is not None
+        links[repo] = match.group(1)
+        assert httpx.get(links[repo], timeout=10).status_code == 200
+    removed = json.loads((PAYLOADS / "installation_repositories" / "removed.payload.json").read_text())
+    removed["installation"]["id"] = INSTALLATION_ID
+    removed["installation"]["account"]["login"] = ORG
+    repo_id = d.json_repo(ORG, "leaves")["id"]
+    removed["repositories_removed"] = [
+        {"id": repo_id, "name": "leaves", "full_name": f"{ORG}/Leaves", "private": True}  # any case
+    ]
+    removed["repositories_added"] = []
+    assert bot.send("installation_repositories", removed).status_code == 202
+    bot.idle()
+    assert httpx.get(links["leaves"], timeout=10).status_code == 404
+    assert httpx.get(links["stays"], timeout=10).status_code == 200

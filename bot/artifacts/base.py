@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,8 +90,11 @@ class ArtifactStore(ABC):
     """Where artifacts live. Implementations are synchronous (the web layer calls them in a thread)."""
 
     @abstractmethod
-    def put(self, data: bytes, filename: str, content_type: str, ttl: timedelta) -> Artifact:
-        """Store `data` for `ttl`; `filename` is sanitised with `safe_filename`."""
+    def put(
+        self, data: bytes, filename: str, content_type: str, ttl: timedelta, *, repo: str | None = None
+    ) -> Artifact:
+        """Store `data` for `ttl`; `filename` is sanitised with `safe_filename`. `repo` (owner/name) is the
+        repository the page was made from, so that `delete_repositories` finds it when the app leaves it."""
 
     @abstractmethod
     def get(self, token: str) -> StoredArtifact | None:
@@ -99,6 +103,11 @@ class ArtifactStore(ABC):
     @abstractmethod
     def delete(self, token: str) -> bool:
         """Remove an artifact and its tombstone now; True when something was removed."""
+
+    @abstractmethod
+    def delete_repositories(self, full_names: Iterable[str]) -> int:
+        """Remove every artifact made from these repositories (names compared case-insensitively), tombstones
+        included: the app was uninstalled from them. Returns how many were removed."""
 
     @abstractmethod
     def sweep(self, now: datetime) -> int:

@@ -10,7 +10,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,9 @@ class LocalArtifactStore(ArtifactStore):
 
     # ---------------------------------------------------------------- the contract
 
-    def put(self, data: bytes, filename: str, content_type: str, ttl: timedelta) -> Artifact:
+    def put(
+        self, data: bytes, filename: str, content_type: str, ttl: timedelta, *, repo: str | None = None
+    ) -> Artifact:
         if ttl <= timedelta(0):
             raise ValueError("ttl must be positive")
         ctype = check_content_type(content_type)
@@ -96,6 +98,7 @@ class LocalArtifactStore(ArtifactStore):
             "created_at": now.isoformat(),
             "expires_at": expires.isoformat(),
             "expired": False,
+            "repo": repo.lower() if repo else None,
         }
         self._write(data_path, data)
         self._write(
@@ -138,6 +141,18 @@ class LocalArtifactStore(ArtifactStore):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed = True
+        return removed
+
+    def delete_repositories(self, full_names: Iterable[str]) -> int:
+        names = {n.lower() for n in full_names if n}
+        removed = 0
+        if not names:
+            return 0
+        for meta_path in self.directory.glob("*.json"):
+            token = meta_path.stem
+            meta = self._meta(meta_path) if valid_token(token) else None
+            if meta is not None and meta.get("repo") in names and self.delete(token):
+                removed += 1
         return removed
 
     def sweep(self, now: datetime) -> int:

@@ -56,6 +56,28 @@ def apply(store: Store, event: str, payload: dict[str, Any]) -> bool:
     return True
 
 
+def removed_repositories(store: Store, event: str, payload: dict[str, Any]) -> list[str]:
+    """The repositories an installation event takes the app away from (read BEFORE `apply` forgets them):
+    every repository of a deleted installation, the `repositories_removed` of `installation_repositories`."""
+    inst = payload.get("installation")
+    if not isinstance(inst, dict) or not isinstance(inst.get("id"), int):
+        return []
+    if event == "installation" and payload.get("action") == "deleted":
+        names = [r.full_name for r in store.list_repositories(int(inst["id"]))]
+        names += [name for _, name in _repos(payload.get("repositories"))]
+    elif event == "installation_repositories":
+        names = [name for _, name in _repos(payload.get("repositories_removed"))]
+    else:
+        return []
+    return sorted({n.lower() for n in names if n})
+
+
+def forget_job(delivery: str, names: list[str], installation_id: int) -> tuple[str, dict[str, Any], int]:
+    """(key, payload, installation) of the job that deletes what lives outside the database (rendered pages)
+    for repositories the app left; keyed by delivery, so two removals never coalesce into one."""
+    return f"forget:{delivery}", {"repos": names}, installation_id
+
+
 def backfill_jobs(event: str, payload: dict[str, Any]) -> list[tuple[str, dict[str, Any], int]]:
     """(key, payload, installation) of the backfill an installation event asks for: `installation.created`
     and `installation_repositories.added` (which walks the installation again from the top)."""

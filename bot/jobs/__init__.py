@@ -18,6 +18,7 @@ from bot.jobs.backfill import backfill_job
 from bot.jobs.check import check_job
 from bot.jobs.command import run_command
 from bot.jobs.context import Bot, JobFailed
+from bot.jobs.forget import forget_job
 from bot.queue import Job, RetryLater
 
 __all__ = ["Bot", "JobFailed", "handle"]
@@ -32,6 +33,8 @@ async def handle(bot: Bot, job: Job) -> None:
             await run_command(bot, job)
         elif job.kind == "backfill":
             await backfill_job(bot, job)
+        elif job.kind == "forget":
+            await forget_job(bot, job)
         else:
             raise JobFailed(f"unknown job kind {job.kind!r}")
     except RetryLater:

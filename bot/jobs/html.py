@@ -4,6 +4,7 @@ capability link, point the check run at it, and answer with the link."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from bot.commands.texts import RENDER_WINDOW, Outcome, html_text, render_limit_text
 from bot.github.config import LoadedConfig
@@ -55,7 +56,11 @@ async def html(bot: Bot, a: Asked, ref: str | None, loaded: LoadedConfig) -> Out
             return await post(a, text, "failed")
         filename = f"{p.repo}-{checked.head.sha[:7]}.html"
         artifact = await asyncio.to_thread(
-            store.put, page.html.encode("utf-8"), filename, "text/html; charset=utf-8", bot.artifact_ttl
+            partial(store.put, repo=p.full_name),
+            page.html.encode("utf-8"),
+            filename,
+            "text/html; charset=utf-8",
+            bot.artifact_ttl,
         )
         p.store.record_render(p.full_name)
     if on_pr_head and checked.config.config.check_runs:

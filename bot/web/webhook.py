@@ -88,9 +88,13 @@ def accept(
     with serial, ctx.store.transaction() as (store, conn):
         if not store.record_delivery(delivery, event, action):
             return False
+        gone = installations.removed_repositories(store, event, payload)
         installations.apply(store, event, payload)
         for job in jobs:
             ctx.queue.enqueue_in(conn, job.kind, job.key, job.payload, job.installation_id)
+        if gone:  # rendered pages of those repositories live outside the database: a job deletes them
+            key, job_payload, inst = installations.forget_job(delivery, gone, payload["installation"]["id"])
+            ctx.queue.enqueue_in(conn, "forget", key, job_payload, inst)
     ctx.queue.wake()
     return True
 
