@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from bot.github.client import GitHubApp
 from bot.github.config import BotConfig
 from bot.github.events import decide
 from bot.github.permissions import PermissionCache
-from bot.jobs import Bot, handle
+from bot.jobs import Bot, cpu, handle
 from bot.queue import Job, RetryLater, WritePacer
 from bot.store import Store, init_db, make_engine
 
@@ -219,6 +220,34 @@ async def test_a_render_limit_error_is_answered_and_not_counted(
     assert "The page could not be rendered: report is" in body and "max_report_bytes" in body
     assert reactions(d, "too-big", job.payload["comment_id"]) == ["eyes", "confused"]
     assert store.count_renders(f"{ORG}/too-big", datetime.now(UTC) - timedelta(hours=1)) == 0
+
+
+def _render_forever(*_args: object) -> None:
+    """Stands in for `cpu.render_snapshot` in the worker process (pickled by reference to this module)."""
+    time.sleep(120)
+
+
+async def test_a_render_over_the_time_budget_is_answered_and_its_process_stopped(
+    github_double: GitHubDouble, bot: Bot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is rendered in the budgeted worker processes, not in a thread of the server: a render that
+    does not end is stopped at the budget and the group is told, and nothing is counted."""
+    d = github_double
+    pool = cpu.CpuPool(processes=1, budget=3.0)
+    monkeypatch.setattr(cpu, "_POOL", pool)
+    monkeypatch.setattr(cpu, "render_snapshot", _render_forever)
+    number = make_repo(d, "slow-page")
+    job = command_job(d, "slow-page", number, "/report html")
+    started = time.monotonic()
+    try:
+        await handle(bot, job)
+    finally:
+        pool.close()
+    assert time.monotonic() - started < 60
+    (body,) = replies(d, "slow-page", number)
+    assert "The page could not be rendered within 3 s" in body
+    assert reactions(d, "slow-page", job.payload["comment_id"]) == ["eyes", "confused"]
+    assert store.count_renders(f"{ORG}/slow-page", datetime.now(UTC) - timedelta(hours=1)) == 0
 
 
 async def test_html_with_no_report_says_there_is_nothing_to_render(

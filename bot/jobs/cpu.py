@@ -16,11 +16,14 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.report import feedback
 from bot.report.check import Verdict, check
 from bot.report.rules import RuleSet
+
+if TYPE_CHECKING:
+    from bot.report.render import RenderedPage, RenderLimits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -141,6 +144,34 @@ def check_and_render(
     """`check` (with the hand-in comparison) and the comment's Markdown (in a worker process)."""
     verdict = check(report, rules, files, report_dir, reason, permalink_base=permalink_base)
     return verdict, feedback.render(verdict, commit=sha, limit=limit)
+
+
+def render_snapshot(
+    report_text: str,
+    fetched: dict[str, bytes],
+    files: dict[str, str],
+    verdict: Verdict,
+    report_dir: str,
+    commit: str,
+    group: str,
+    limits: RenderLimits,
+) -> tuple[RenderedPage, set[str]]:
+    """The page of a commit from the images fetched so far (in a worker process), and the paths the renderer
+    asked for that the commit has but that were not fetched (the job fetches those and renders again)."""
+    from bot.report.render import render_page  # the page's stack is imported by the processes that render
+
+    missed: set[str] = set()
+
+    def read(path: str) -> bytes | None:
+        data = fetched.get(path)
+        if data is None and path in files:
+            missed.add(path)
+        return data
+
+    page = render_page(
+        report_text, read, verdict=verdict, report_dir=report_dir, commit=commit, group=group, limits=limits
+    )
+    return page, missed
 
 
 def out_of_time_body() -> str:

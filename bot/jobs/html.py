@@ -10,13 +10,14 @@ from bot.commands.texts import RENDER_WINDOW, Outcome, html_text, render_limit_t
 from bot.github.config import LoadedConfig
 from bot.github.fetch import RepoReader
 from bot.github.replies import Place, set_details_url
+from bot.jobs import cpu
 from bot.jobs.check import post_check_run
 from bot.jobs.context import Bot
 from bot.jobs.conversation import Asked, RefMissing, missing_ref, post, read_ref
 from bot.jobs.read import Checked, read_and_check
 from bot.report import feedback
 from bot.report.images import links, resolve
-from bot.report.render import ReadFile, RenderedPage, RenderError, render_page
+from bot.report.render import RenderedPage, RenderError
 from bot.store import utcnow
 
 
@@ -52,6 +53,13 @@ async def html(bot: Bot, a: Asked, ref: str | None, loaded: LoadedConfig) -> Out
             text = (
                 f"😕 The page could not be rendered: {feedback.escape(str(exc))}.\n\nMake the report or its "
                 "images smaller (the limit is named above), push, and ask again."
+            )
+            return await post(a, text, "failed")
+        except cpu.OutOfTime:
+            text = (
+                f"⏱️ The page could not be rendered within {cpu.pool().budget:.0f} s, so the bot stopped. "
+                "Look for very long lines or thousands of repeated characters in the report, remove them, "
+                "push, and ask again."
             )
             return await post(a, text, "failed")
         filename = f"{p.repo}-{checked.head.sha[:7]}.html"
@@ -110,30 +118,18 @@ async def render_checked(bot: Bot, p: Place, checked: Checked) -> RenderedPage:
 
     await fetch({resolve(link.target, report_dir) for link in links(v.report)})
     while True:
-        missed: set[str] = set()
-        page = await asyncio.to_thread(
-            render_page,
+        page, missed = await cpu.pool().run(
+            cpu.render_snapshot,
             report_text,
-            _snapshot_reader(fetched, snapshot.files, missed),
-            verdict=v,
-            report_dir=report_dir,
-            commit=head.sha,
-            group=p.full_name,
-            limits=limits,
+            fetched,
+            snapshot.files,
+            v,
+            report_dir,
+            head.sha,
+            p.full_name,
+            limits,
         )
         before = len(fetched)
         await fetch(missed)
         if len(fetched) == before:
             return page
-
-
-def _snapshot_reader(fetched: dict[str, bytes], files: dict[str, str], missed: set[str]) -> ReadFile:
-    """`read_file` over the fetched images; paths the commit has but that were not fetched go to `missed`."""
-
-    def read(path: str) -> bytes | None:
-        data = fetched.get(path)
-        if data is None and path in files:
-            missed.add(path)
-        return data
-
-    return read
