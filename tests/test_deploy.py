@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,7 @@ from deploy_manifests import (
     runtime_json,
     secret_keys_k8s,
 )
+from e2e_harness import free_port, wait_until
 from reportgen import make_report
 
 from bot.report.rules import builtin
@@ -350,21 +352,66 @@ def test_the_package_builds_as_the_dockerfile_does_and_runs(tmp_path: Path) -> N
             assert word == "ENV", f"the test does not know how to run {word}"
     bot = venv / "bin" / "report-bot"
     run_env = {k: v for k, v in env.items() if not k.startswith("PIP_")}
-    run = {"cwd": tmp_path, "env": run_env, "capture_output": True, "text": True, "timeout": 60}
-    helped = subprocess.run([str(bot), "--help"], **run)  # type: ignore[call-overload]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, cwd=tmp_path, env=run_env, capture_output=True, text=True, timeout=60)
+
+    helped = run(str(bot), "--help")
     assert helped.returncode == 0, helped.stderr
     assert all(name in helped.stdout for name in ("serve", "migrate", "check"))
-    assert (
-        str(ROOT)
-        not in subprocess.run(
-            [str(venv / "bin" / "python"), "-c", "import bot; print(bot.__file__)"], **run
-        ).stdout
-    ), "the venv imports the installed package, not this checkout"
+    where = run(str(venv / "bin" / "python"), "-c", "import bot; print(bot.__file__)").stdout
+    assert where.startswith(str(venv)), "the venv imports the installed package, not this checkout"
     report = tmp_path / "reports" / "README.md"
     report.parent.mkdir()
     report.write_text(make_report(builtin("dtu-mlops-2026")), "utf-8")
-    checked = subprocess.run([str(bot), "check", str(report), "--rules", "dtu-mlops-2026"], **run)  # type: ignore[call-overload]
+    checked = run(str(bot), "check", str(report), "--rules", "dtu-mlops-2026")  # the packaged rule sets
     assert checked.returncode in (0, 1) and "dtu-mlops-2026" in checked.stdout, checked.stderr
     run_env["REPORT_BOT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'data' / 'bot.db'}"
-    migrated = subprocess.run([str(bot), "migrate"], **run)  # type: ignore[call-overload]
+    migrated = run(str(bot), "migrate")
     assert migrated.returncode == 0 and "schema version" in migrated.stdout, migrated.stderr
+    serve_as_the_runtime_stage(bot, venv, tmp_path / "data", run_env)
+
+
+def serve_as_the_runtime_stage(bot: Path, venv: Path, data: Path, env: dict[str, str]) -> None:
+    """The runtime stage's COPY of app.yml and its settings (its /opt/report-bot is `venv`, its /data
+    `data`): `serve` starts on them (without an App yet: the setup page, which needs the manifest) and the
+    image's HEALTHCHECK command, run as it is, says healthy."""
+    image_venv = env_of(BUILDER)["VENV"]
+
+    def mapped(path: str) -> Path:
+        for inside, outside in ((image_venv, venv), ("/data", data)):
+            if path == inside or path.startswith(inside + "/"):
+                return outside / path[len(inside) :].lstrip("/")
+        raise AssertionError(f"the runtime stage names {path}, outside the venv and /data")
+
+    for word, rest in RUNTIME.steps:
+        if word == "COPY" and not rest.startswith("--from="):
+            source, dest = rest.split()
+            mapped(dest).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / source, mapped(dest))
+    settings = {k: str(mapped(v)) for k, v in env_of(RUNTIME).items() if k.startswith("REPORT_BOT_")}
+    assert set(settings) == {"REPORT_BOT_MANIFEST_PATH", "REPORT_BOT_ARTIFACT_DIR"}
+    data.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = (data / "serve.log").open("w")
+    server = subprocess.Popen(
+        [str(bot), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=data,
+        env={**env, **settings},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        health = json.loads(runtime_json("HEALTHCHECK").split(" CMD ", 1)[1])
+        health[2] = health[2].replace(f"127.0.0.1:{SERVE_PORT}/", f"127.0.0.1:{port}/")
+
+        def healthy() -> bool:
+            assert server.poll() is None, f"serve stopped: {(data / 'serve.log').read_text()}"
+            probe = subprocess.run([sys.executable, *health[1:]], capture_output=True, timeout=10)
+            return probe.returncode == 0
+
+        wait_until(healthy, timeout=30, interval=0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
