@@ -25,7 +25,8 @@ RUN "$VENV/bin/pip" install --no-deps ".[app,postgres]" && "$VENV/bin/pip" check
 
 # -- runtime: the venv only, no compiler, no pip cache, not root ----------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
-RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin/nologin report-bot \
+RUN groupadd --system --gid 10001 report-bot \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /data --shell /usr/sbin/nologin report-bot \
     && mkdir -p /data/artifacts \
     && chown -R 10001:10001 /data
 COPY --from=builder /opt/report-bot /opt/report-bot
