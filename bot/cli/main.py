@@ -1,4 +1,4 @@
-"""`report-bot`: serve, check, render.
+"""`report-bot`: serve, check, render, migrate.
 
 `check` must start fast: this module imports nothing of the web or GitHub stack at import time; each
 subcommand imports what it needs when it runs.
@@ -82,6 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--insecure-no-secret", action="store_true", help="accept unsigned webhooks (local tests only)"
     )
 
+    sub.add_parser(
+        "migrate",
+        help="create or upgrade the database's tables (REPORT_BOT_DATABASE_URL), then exit",
+        description="Create or upgrade the tables of REPORT_BOT_DATABASE_URL and exit: run it once before "
+        "the web replicas and workers start. Exit status: 0 done, 2 the database cannot be opened.",
+    )
+
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -112,6 +119,10 @@ def _run(args: argparse.Namespace) -> int:
         from bot.cli.render import main as run_render
 
         return run_render(args)
+    if args.command == "migrate":
+        from bot.cli.migrate import run_migrate
+
+        return run_migrate(args)
     from bot.cli.serve import run_serve
 
     return run_serve(args)
