@@ -1,4 +1,4 @@
-"""`report-bot`: serve, check, render.
+"""`report-bot`: serve, check, render, overview.
 
 `check` must start fast: this module imports nothing of the web or GitHub stack at import time; each
 subcommand imports what it needs when it runs.
@@ -82,6 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--insecure-no-secret", action="store_true", help="accept unsigned webhooks (local tests only)"
     )
 
+    overview = sub.add_parser(
+        "overview", help="the class overview: one row per group repository, from the bot's database"
+    )
+    from bot.cli.overview import add_arguments as overview_arguments
+
+    overview_arguments(overview)
+
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -112,6 +119,10 @@ def _run(args: argparse.Namespace) -> int:
         from bot.cli.render import main as run_render
 
         return run_render(args)
+    if args.command == "overview":
+        from bot.cli.overview import run_overview
+
+        return run_overview(args)
     from bot.cli.serve import run_serve
 
     return run_serve(args)

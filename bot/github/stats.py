@@ -23,11 +23,11 @@ ACTIONS_SLUG = "github-actions"
 STATS_QUERY = """
 query RepoStats($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
-    pullRequests { totalCount }
+    pullRequests(first: 1) { totalCount }
     defaultBranchRef {
       target {
         ... on Commit {
-          history { totalCount }
+          history(first: 1) { totalCount }
           checkSuites(first: 50) { nodes { status conclusion app { slug } } }
         }
       }
