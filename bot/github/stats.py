@@ -36,6 +36,7 @@ query RepoStats($owner: String!, $name: String!) {
 }
 """
 _LAST_PAGE = re.compile(r'[?&]page=(\d+)[^>]*>;\s*rel="last"')
+_DOCS = (".md", ".txt", ".rst", ".html")
 _FAILING = ("FAILURE", "TIMED_OUT", "STARTUP_FAILURE", "ACTION_REQUIRED", "CANCELLED")
 
 
@@ -83,7 +84,8 @@ def file_measures(paths: Iterable[str]) -> FileMeasures:
     requirements = pyproject = cloudbuild = dvc = False
     for path in paths:
         name = path.rpartition("/")[2].lower()
-        if name == "dockerfile" or name.endswith(".dockerfile") or name.startswith("dockerfile."):
+        variant = name.startswith("dockerfile.") and not name.endswith(_DOCS)  # Dockerfile.gpu, not .md
+        if name == "dockerfile" or name.endswith(".dockerfile") or variant:
             docker += 1
         if (
             path.startswith(".github/workflows/")
