@@ -152,3 +152,10 @@ def test_summary_of_a_real_verdict() -> None:
     assert s.missing_images == sum(d.code == "RB020" for d in v.diagnostics) > 0  # no figures in this repo
     assert s.checklist.ticked == v.checklist.ticked and s.checklist.evidenced is None
     assert ReportSummary.from_json(json.loads(json.dumps(s.to_json()))) == s
+
+
+def test_the_readme_example_has_the_real_columns() -> None:
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "| " + " | ".join(ot.MD_HEADERS) + " |" in readme
