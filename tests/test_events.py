@@ -43,6 +43,7 @@ def test_push_to_the_default_branch_touching_the_report() -> None:
         "repo": "Hello-World",
         "installation_id": 1,
         "branch": "master",
+        "pushed_at": 1557933657.0,  # GitHub's time of the push (the deadline is held against it)
     }
 
 

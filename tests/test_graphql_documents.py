@@ -37,3 +37,9 @@ def test_the_schema_refuses_what_github_refuses(graphql_schema: Any) -> None:
     undeclared = fetch.head_query(with_pr=True).replace(", $pr: Int!", "")
     assert errors_of(graphql_schema, undeclared)  # $pr used, not declared
     assert errors_of(graphql_schema, replies._PIN.replace("issueId", "issue"))
+
+
+def test_repo_stats_query_is_valid(graphql_schema: Any) -> None:
+    from bot.github import stats
+
+    assert errors_of(graphql_schema, stats.STATS_QUERY) == []

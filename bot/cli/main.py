@@ -1,4 +1,4 @@
-"""`report-bot`: serve, check, render, migrate.
+"""`report-bot`: serve, check, render, migrate, overview.
 
 `check` must start fast: this module imports nothing of the web or GitHub stack at import time; each
 subcommand imports what it needs when it runs.
@@ -88,6 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Create or upgrade the tables of REPORT_BOT_DATABASE_URL and exit: run it once before "
         "the web replicas and workers start. Exit status: 0 done, 2 the database cannot be opened.",
     )
+    overview = sub.add_parser(
+        "overview", help="the class overview: one row per group repository, from the bot's database"
+    )
+    from bot.cli.overview import add_arguments as overview_arguments
+
+    overview_arguments(overview)
 
     args = parser.parse_args(argv)
     try:
@@ -123,6 +129,10 @@ def _run(args: argparse.Namespace) -> int:
         from bot.cli.migrate import run_migrate
 
         return run_migrate(args)
+    if args.command == "overview":
+        from bot.cli.overview import run_overview
+
+        return run_overview(args)
     from bot.cli.serve import run_serve
 
     return run_serve(args)

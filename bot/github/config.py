@@ -10,14 +10,52 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CONFIG_PATH = ".github/report-bot.yml"
 _EXTENDS = re.compile(r"^(?:(?P<owner>[\w.-]+)/)?(?P<repo>[\w.-]+)(?::(?P<path>[\w./-]+))?$")
 MAX_EXTENDS = 3
+
+
+class OverviewConfig(BaseModel):
+    """`overview: {repo: NAME}`: the repository of the organisation that holds the live class overview."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    repo: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,100}$")
+    title: str = Field(default="Class overview", min_length=1, max_length=200)
+
+
+def parse_deadline(value: object) -> datetime | None:
+    """ISO 8601 with an offset (`2027-01-17T23:59:00+01:00`, `2027-01-17 23:59 +01:00` or `...Z`); YAML may
+    have read it as a datetime already. A time without an offset is ambiguous: a ValueError says so."""
+    if value is None or isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        raise ValueError(
+            f"{value.isoformat()} has no time and offset: write e.g. {value.isoformat()}T23:59:00+01:00"
+        )
+    elif isinstance(value, str):
+        text = value.strip()
+        text = re.sub(r"\s+([+-]\d{2}:?\d{2}|Z)$", r"\1", text)  # "23:59 +01:00" -> "23:59+01:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an ISO 8601 time: write e.g. 2027-01-17T23:59:00+01:00"
+            ) from None
+    else:
+        raise ValueError(f"expected an ISO 8601 time such as 2027-01-17T23:59:00+01:00, got {value!r}")
+    if parsed is not None and parsed.utcoffset() is None:
+        raise ValueError(
+            f"{value!s} has no UTC offset, so it is not clear when it is: add one, e.g. "
+            f"{parsed.isoformat(timespec='minutes')}+01:00 (or Z for UTC)"
+        )
+    return parsed
 
 
 class BotConfig(BaseModel):
@@ -41,6 +79,16 @@ class BotConfig(BaseModel):
     """Also run a command when a comment is edited to contain one."""
     renders_per_hour: int | None = Field(default=None, ge=0, le=1000)
     """`/report html` renders per repository and hour (default: the server's setting)."""
+    deadline: datetime | None = None
+    """The hand-in deadline (ISO 8601 with an offset): the pinned issue counts down to it, later pushes are
+    named as late."""
+    overview: OverviewConfig | None = None
+    """Only read from the organisation's `.github` repository: where the live class overview is kept."""
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline(cls, value: object) -> datetime | None:
+        return parse_deadline(value)
 
     @property
     def report_dir(self) -> str:

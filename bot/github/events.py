@@ -15,6 +15,7 @@ reads). Comments written by a bot or through an app never become jobs; review co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.commands.grammar import meaning, parse_comment, parsed_to_payload
@@ -73,6 +74,20 @@ def touches(payload: dict[str, Any], report_dir: str) -> bool:
                 if path == CONFIG_PATH or (path.startswith(prefix) if prefix else path.endswith(".md")):
                     return True
     return False
+
+
+def pushed_at(payload: dict[str, Any]) -> float | None:
+    """When GitHub received a push (`repository.pushed_at`, seconds since the epoch in push payloads): the
+    deadline is held against this, not the commit's own time, which the committer's clock sets."""
+    repo = payload.get("repository")
+    value = repo.get("pushed_at") if isinstance(repo, dict) else None
+    if isinstance(value, str):  # other events spell it as an ISO 8601 time
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return when.timestamp() if when.tzinfo is not None else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def check_key(owner: str, repo: str, scope: str) -> str:
@@ -144,11 +159,8 @@ def decide(event: str, payload: dict[str, Any], report_dir: str = "reports") -> 
         branch = ref.removeprefix("refs/heads/")
         if branch != default_branch or not touches(payload, report_dir):
             return []
-        return [
-            Enqueue(
-                "check", check_key(owner, name, f"branch:{branch}"), {**base, "branch": branch}, installation
-            )
-        ]
+        job = {**base, "branch": branch, "pushed_at": pushed_at(payload)}
+        return [Enqueue("check", check_key(owner, name, f"branch:{branch}"), job, installation)]
     if event == "pull_request":
         pr = payload.get("pull_request")
         if payload.get("action") not in PR_ACTIONS or not isinstance(pr, dict) or pr.get("state") == "closed":

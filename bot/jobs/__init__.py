@@ -1,4 +1,5 @@
-"""The job bodies, run by the queue's worker: `check` (push / pull request) and `command` (/report ...).
+"""The job bodies, run by the queue's worker: `check` (push / pull request), `command` (/report ...),
+`backfill` (an installation's repositories) and `overview` (the live class overview issue).
 
 Layout: `context` (Bot: clients, store, caches) ← `read` (read a ref, check its report) ← `check`,
 `command`, `html`; `handle` here dispatches a job by kind. GitHub failures that are transient become the
@@ -19,6 +20,7 @@ from bot.jobs.check import check_job
 from bot.jobs.command import run_command
 from bot.jobs.context import Bot, JobFailed
 from bot.jobs.forget import forget_job
+from bot.jobs.overview import overview_job
 from bot.queue import Job, RetryLater
 
 __all__ = ["Bot", "JobFailed", "handle"]
@@ -35,6 +37,8 @@ async def handle(bot: Bot, job: Job) -> None:
             await backfill_job(bot, job)
         elif job.kind == "forget":
             await forget_job(bot, job)
+        elif job.kind == "overview":
+            await overview_job(bot, job)
         else:
             raise JobFailed(f"unknown job kind {job.kind!r}")
     except RetryLater:

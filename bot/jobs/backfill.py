@@ -29,6 +29,7 @@ from bot.github.ratelimit import RateBook
 from bot.github.replies import Place
 from bot.jobs.check import check_branch
 from bot.jobs.context import Bot
+from bot.jobs.overview import schedule
 from bot.jobs.read import read_head
 from bot.queue import Job
 from bot.store import backfill as progress
@@ -140,6 +141,8 @@ async def backfill_job(bot: Bot, job: Job) -> None:
             progress.advance, engine, inst, repo_id, checked=had_report, repositories=len(repos)
         )
     await asyncio.to_thread(progress.finish, engine, inst)
+    if repos:
+        await schedule(bot, inst, str(repos[0]["owner"]["login"]))  # the overview, once more at the end
     done = progress.get(engine, inst)
     log.info(
         "backfill of installation %d done: %d repositories, %d checked, %d without a report (waited %.0f s)",

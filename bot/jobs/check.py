@@ -6,15 +6,26 @@ command or push (`Bot.exclusive`)."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
+from datetime import UTC, datetime, timedelta
 
 from bot.github.replies import Place, check_run, comment_on_change, upsert_issue, upsert_pr_comment
+from bot.github.stats import RepoStats, file_measures, repo_stats
 from bot.jobs.context import Bot
+from bot.jobs.overview import schedule
 from bot.jobs.read import Checked, Skip, read_and_check
 from bot.queue import Job
+from bot.report import deadline as deadline_text
 from bot.report import feedback
+from bot.report.summary import summarise
+from bot.store import summaries
 
 log = logging.getLogger(__name__)
+STATS_TTL = timedelta(minutes=15)
+"""The repository's counts (contributors, commits, pull requests, Actions) are read again at a check at most
+this often; a burst of pushes reuses them."""
 
 
 async def check_job(bot: Bot, job: Job) -> None:
@@ -23,20 +34,40 @@ async def check_job(bot: Bot, job: Job) -> None:
     if payload.get("pr") is not None:
         await check_pr(bot, p, int(payload["pr"]))
     else:
-        await check_branch(bot, p, str(payload["branch"]))
+        pushed = payload.get("pushed_at")
+        when = datetime.fromtimestamp(float(pushed), UTC) if isinstance(pushed, int | float) else None
+        await check_branch(bot, p, str(payload["branch"]), pushed_at=when)
 
 
-async def check_branch(bot: Bot, p: Place, branch: str) -> tuple[Checked, int | None]:
-    """Check a branch; on the default branch refresh the pinned issue (its number is returned)."""
+async def check_branch(
+    bot: Bot, p: Place, branch: str, *, pushed_at: datetime | None = None
+) -> tuple[Checked, int | None]:
+    """Check a branch; on the default branch refresh the pinned issue (its number is returned).
+    `pushed_at`: when GitHub received the push that asked for it (held against the deadline)."""
     async with bot.exclusive(f"{p.full_name}:branch:{branch}".lower()):
-        return await _check_branch(bot, p, branch)
+        return await _check_branch(bot, p, branch, pushed_at)
 
 
-async def _check_branch(bot: Bot, p: Place, branch: str) -> tuple[Checked, int | None]:
+def with_deadline(checked: Checked, now: datetime, pushed_at: datetime | None) -> Checked:
+    """The body with the deadline's line first: the time left before it, after it whether this push is late."""
+    due = checked.config.config.deadline
+    if due is None:
+        return checked
+    if pushed_at is not None and deadline_text.is_late(due, pushed_at):
+        line = deadline_text.late_note(due, pushed_at)
+    else:
+        line = deadline_text.countdown(due, now)
+    return dataclasses.replace(checked, body=f"{line}\n\n{checked.body}")
+
+
+async def _check_branch(
+    bot: Bot, p: Place, branch: str, pushed_at: datetime | None
+) -> tuple[Checked, int | None]:
     checked = await read_and_check(bot, p, f"refs/heads/{branch}")
     cfg = checked.config.config
     if branch != checked.head.default_branch:
         return checked, None  # only the default branch has the pinned issue; others are checked in PRs
+    checked = with_deadline(checked, bot.clock(), pushed_at)
     title = cfg.issue_title
     number, created, pin_note = await upsert_issue(p, title, checked.body, pin=cfg.pin_issue)
     if pin_note:
@@ -45,7 +76,50 @@ async def _check_branch(bot: Bot, p: Place, branch: str) -> tuple[Checked, int |
     await record_and_notify(bot, p, scope, number, checked, notify=cfg.comment_on_change and not created)
     if cfg.check_runs and checked.verdict is not None:
         await post_check_run(bot, p, checked)
+    await record_summary(bot, p, checked, pushed_at)
+    await schedule(bot, p.installation_id, p.owner)
     return checked, number
+
+
+async def record_summary(bot: Bot, p: Place, checked: Checked, pushed_at: datetime | None) -> None:
+    """The repository's row of the class overview: the verdict's summary, the repository's measures (two
+    requests; the file measures come from the tree the check read) and its pushes after the deadline."""
+    v = checked.verdict
+    engine = bot.store.engine
+    before = await asyncio.to_thread(summaries.get_summary, engine, p.full_name)
+    due = checked.config.config.deadline
+    late: int | None = None
+    if due is not None:
+        late = (before.late_pushes or 0) if before is not None and before.deadline == due else 0
+        new_commit = before is None or before.sha != checked.head.sha
+        if pushed_at is not None and deadline_text.is_late(due, pushed_at) and new_commit:
+            late += 1
+    files = list(checked.snapshot.files) if checked.snapshot is not None else []
+    now = bot.clock()
+    read_at = _read_at(before.stats if before is not None else None)
+    if before is not None and before.stats is not None and read_at is not None and now - read_at < STATS_TTL:
+        # A push soon after the last: the counts are kept (two requests saved), the files are current.
+        stats = dataclasses.replace(RepoStats.from_json(before.stats), files=file_measures(files))
+    else:
+        stats, read_at = await repo_stats(p.gh, p.owner, p.repo, files), now
+    if v is None:
+        problem = "report not text" if checked.head.report_binary else "no report"
+        if checked.head.report is not None:
+            problem = "could not be checked in time"
+    else:
+        problem = None
+    row = summaries.Summary(
+        repo=p.full_name,
+        installation_id=p.installation_id,
+        sha=checked.head.sha,
+        checked_at=now,
+        report=summarise(v).to_json() if v is not None else None,
+        problem=problem,
+        stats={**stats.to_json(), "read_at": read_at.isoformat()},
+        late_pushes=late,
+        deadline=due,
+    )
+    await asyncio.to_thread(summaries.set_summary, engine, row)
 
 
 async def check_pr(bot: Bot, p: Place, pr: int, *, force: bool = False) -> tuple[Checked, int | None] | None:
@@ -98,3 +172,12 @@ async def record_and_notify(
         text = f"The verdict changed at commit `{checked.head.sha[:7]}`: **{headline}**. The issue above shows the details."
         await comment_on_change(p, issue, f"{scope}:{checked.head.sha}", text)
     bot.store.set_verdict(p.full_name, scope, checked.head.sha, bool(v and v.ok), total, failing, error)
+
+
+def _read_at(stats: dict[str, object] | None) -> datetime | None:
+    """When the stored counts were read from GitHub."""
+    value = (stats or {}).get("read_at")
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.artifacts import ArtifactStore
 from bot.github import config as config_mod
@@ -21,7 +21,7 @@ from bot.github.permissions import PermissionCache
 from bot.github.replies import Place
 from bot.queue import Job
 from bot.report.render import RenderLimits
-from bot.store import Store
+from bot.store import Store, utcnow
 from bot.store.locks import place_lock
 
 ORG_CONFIG_TTL = 300.0
@@ -49,6 +49,8 @@ class Bot:
     """The queue's attempts per job: a command answers on its last one even when GitHub keeps failing."""
     backfill_share: float = 0.5
     """The share of an installation's rate limit an org-wide backfill may spend (REPORT_BOT_BACKFILL_RATE_SHARE)."""
+    clock: Callable[[], datetime] = utcnow
+    """Now (the deadline's countdown, the overview issue's pace): injectable in tests."""
     blobs: BlobCache = field(default_factory=BlobCache)
     permissions: PermissionCache = field(default_factory=PermissionCache)
     _org_configs: dict[str, tuple[float, str | None]] = field(default_factory=dict)

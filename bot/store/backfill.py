@@ -1,5 +1,5 @@
 """Backfill progress per installation (where an org-wide backfill got to, so a restart resumes it) and
-forgetting repositories (an uninstall or a removed repository: their replies, verdicts, renders, the
+forgetting repositories (an uninstall or a removed repository: their replies, verdicts, renders, summaries, the
 installation's rate-limit record and their waiting jobs go).
 
 May import: the store's models and types."""
@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Engine, Integer, String, delete, func, or_, s
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base, _table, jobs_table, renders_table, replies_table, verdicts_table
+from bot.store.summaries import overview_edits_table, summaries_table
 from bot.store.types import UTCDateTime, utcnow
 
 
@@ -115,7 +116,7 @@ def forget_repositories(engine: Engine, full_names: Iterable[str]) -> int:
     lowered = [n.lower() for n in names]
     deleted = 0
     with engine.begin() as conn:
-        for table in (replies_table, verdicts_table, renders_table):
+        for table in (replies_table, verdicts_table, renders_table, summaries_table):
             deleted += conn.execute(delete(table).where(func.lower(table.c.repo).in_(lowered))).rowcount
         # Job keys spell the repository in lower case: check:owner/repo:..., command:owner/repo:...
         waiting = jobs_table.c.status == "waiting"
@@ -139,3 +140,7 @@ def forget_installation(engine: Engine, installation_id: int) -> None:
             .values(status="superseded", finished_at=utcnow(), last_error="installation deleted")
         )
         conn.execute(delete(backfills_table).where(backfills_table.c.installation_id == installation_id))
+        conn.execute(delete(summaries_table).where(summaries_table.c.installation_id == installation_id))
+        conn.execute(
+            delete(overview_edits_table).where(overview_edits_table.c.installation_id == installation_id)
+        )

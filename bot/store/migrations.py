@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.engine import Connection
 
 from bot.store import backfill as _backfill_model  # noqa: F401  (its table is part of Base.metadata)
+from bot.store import summaries as _summaries_model  # noqa: F401  (its tables are part of Base.metadata)
 from bot.store.models import Base, SchemaVersion, schema_version_table
 
 _PG_MIGRATION_LOCK = 0x5242_0001  # arbitrary advisory-lock id owned by report-bot migrations
@@ -37,9 +38,17 @@ def _backfills(conn: Connection) -> None:
     backfills_table.create(conn, checkfirst=True)
 
 
+def _summaries(conn: Connection) -> None:
+    from bot.store.summaries import overview_edits_table, summaries_table
+
+    summaries_table.create(conn, checkfirst=True)
+    overview_edits_table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "org-wide backfill progress (issue 15)", _backfills),
+    Migration(3, "class overview: repository summaries, overview issue edits (issue 15)", _summaries),
 )
 
 

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from . import routes_apps, routes_checks, routes_graphql, routes_issues, routes_repos
+from . import routes_apps, routes_checks, routes_graphql, routes_issues, routes_repos, routes_stats
 from .context import Context
 from .errors import ApiError
 from .middleware import DoubleMiddleware
@@ -31,7 +31,7 @@ def create_app(ctx: Context) -> FastAPI:
         return JSONResponse(ApiError(404, "Not Found").body(), status_code=404)
 
     # order matters: /commits/{ref}/check-runs must win over /commits/{ref:path}
-    for module in (routes_apps, routes_checks, routes_repos, routes_issues, routes_graphql):
+    for module in (routes_apps, routes_checks, routes_stats, routes_repos, routes_issues, routes_graphql):
         app.include_router(module.router)
     app.add_middleware(DoubleMiddleware, ctx=ctx)
     return app

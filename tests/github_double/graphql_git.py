@@ -125,6 +125,16 @@ class CommitNode(GNode):
     def f_tree(self, args: Json) -> TreeNode:
         return TreeNode(self.repo, self.commit.tree)
 
+    def f_history(self, args: Json) -> GNode:
+        from .graphql_stats import history
+
+        return history(self.repo, self.sha, args)
+
+    def f_checkSuites(self, args: Json) -> GNode:
+        from .graphql_stats import check_suites
+
+        return check_suites(self.repo, self.sha, args)
+
     def f_file(self, args: Json) -> TreeEntryNode | None:
         path = str(args.get("path") or "").strip("/")
         tree = self.commit.tree

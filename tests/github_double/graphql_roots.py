@@ -88,6 +88,11 @@ class RepoNode(GNode):
             )
         return PullNode(self.repo, issue, self.ctx.state) if issue.pull else IssueNode(self.repo, issue)
 
+    def f_pullRequests(self, args: Json) -> Connection:
+        from .graphql_stats import pull_requests
+
+        return pull_requests(self.repo, args)
+
     def f_pinnedIssues(self, args: Json) -> Connection:
         pinned = sorted(
             (i for i in self.repo.issues.values() if i.pinned and not i.deleted), key=lambda i: i.number

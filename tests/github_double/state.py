@@ -32,6 +32,10 @@ from .model import (
 MAX_PINNED = 3
 
 
+ACTIONS_APP_ID = 15368
+"""GitHub Actions' App id on github.com: its check runs are a repository's workflow runs."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
