@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from e2e_harness import BotServer, push_payload, wait_until
 from github_double import GitHubDouble
 from test_e2e_backfill import INSTALLATION, ORG, _installed, _progress, _seed_org
@@ -103,6 +104,9 @@ def test_overview_of_the_backfilled_installation_in_four_formats_and_live(
     assert all(i["commits"] and i["contributors"] == 1 and i["ci"] == "none" for i in items)
     assert all(i["ticked"] is not None and i["evidenced"] is None for i in items)
     page = overview(db, "--org", ORG, "--format", "html")
+    kept = ROOT / "test-artifacts" / "overview.html"  # for a look (scripts/screenshots.py --overview)
+    kept.parent.mkdir(exist_ok=True)
+    kept.write_text(page, "utf-8")
     parsed = _Rows()
     parsed.feed(page)
     assert parsed.rows == 121 and parsed.scripts == [{}]  # header + rows; one inline script, no src
