@@ -49,6 +49,8 @@ class Bot:
     """The queue's attempts per job: a command answers on its last one even when GitHub keeps failing."""
     backfill_share: float = 0.5
     """The share of an installation's rate limit an org-wide backfill may spend (REPORT_BOT_BACKFILL_RATE_SHARE)."""
+    evidence_max_blobs: int = 20
+    """Files whose text one check reads at most for the checklist's evidence (REPORT_BOT_EVIDENCE_MAX_BLOBS)."""
     blobs: BlobCache = field(default_factory=BlobCache)
     permissions: PermissionCache = field(default_factory=PermissionCache)
     _org_configs: dict[str, tuple[float, str | None]] = field(default_factory=dict)
