@@ -171,7 +171,8 @@ def _evidence(v: Verdict) -> list[str]:
     for e in held[:80]:
         what = _STATUS[e.status]
         if e.status == "evidenced":
-            what += " " + ", ".join(code(f, 120) for f in e.files) + (f" and {e.more} more" if e.more else "")
+            named = ", ".join(escape(code(f, 120), table=True) for f in e.files)
+            what += " " + named + (f" and {e.more} more" if e.more else "")
         elif e.status == "not_checked":
             what += f" ({escape(e.reason, table=True)})"
         rows.append(f"| {e.line} | {escape(e.item[:120], table=True)} | {what} |")
