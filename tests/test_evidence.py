@@ -271,17 +271,18 @@ def _by_line(v: Verdict) -> dict[int, tuple[str, tuple[str, ...]]]:
     return {e.line: (e.status, e.files) for e in v.evidence}
 
 
-def test_corpus_2026_report_against_its_repository(manifest: dict[str, dict[str, Any]]) -> None:
-    name = "XanderBaatz__dtu_mlops_project.md"
-    made_up = {
+XANDER = {
         "dockerfiles/api.dockerfile": "FROM python:3.12\n",
         "src/project/train.py": "import hydra\nimport wandb\nfrom loguru import logger\n",
         "src/project/api.py": "from fastapi import FastAPI\n",
         ".github/workflows/tests.yaml": "jobs:\n  test:\n    strategy:\n      matrix:\n        os: [ubuntu]\n    steps:\n      - run: ruff check .\n",
         "tests/test_data.py": "def test_x(): pass\n",
         "pyproject.toml": "[project]\nname = 'p'\n",
-    }  # fmt: skip
-    v = _corpus(name, manifest, made_up)
+}  # fmt: skip
+
+
+def test_corpus_2026_report_against_its_repository(manifest: dict[str, dict[str, Any]]) -> None:
+    v = _corpus("XanderBaatz__dtu_mlops_project.md", manifest, XANDER)
     assert v.rules.name == "dtu-mlops-2026"
     lines = _by_line(v)
     assert lines[67] == ("evidenced", ("dockerfiles/api.dockerfile",))  # docker files
@@ -299,6 +300,24 @@ def test_corpus_2026_report_against_its_repository(manifest: dict[str, dict[str,
     assert (n.ticked, n.ticked) == (48, n.evidenced + n.not_evidenced + n.not_checkable)
     dvc = next(d for d in v.diagnostics if d.code == "RB081" and d.line == 65)
     assert "no DVC files" in dvc.message and "`.dvc/`" in dvc.hint
+
+
+def test_the_readme_examples_are_real(manifest: dict[str, dict[str, Any]]) -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    v = _corpus("XanderBaatz__dtu_mlops_project.md", manifest, XANDER)
+    dvc = next(d for d in v.diagnostics if d.code == "RB081" and d.line == 65)
+    assert f'"{dvc.message}", hint "{dvc.hint}" (corpus `XanderBaatz__dtu_mlops_project`' in readme
+    torch_only = {f"src/project/mod{k:02}.py": "import torch\n" for k in range(30)}
+    (over,) = [
+        d
+        for d in _corpus("XanderBaatz__dtu_mlops_project.md", manifest, torch_only).diagnostics
+        if d.code == "RB082"
+    ]
+    shown = over.message.split(", `Use profiling")[0]
+    assert (
+        f'"{shown}, …", hint "{over.hint.split(" nearest")[0]} nearest the repository root first …"' in readme
+    )
+    assert "`REPORT_BOT_EVIDENCE_MAX_BLOBS` | `20` |" in readme and evidence.DEFAULT_MAX_FILES == 20
 
 
 def test_corpus_2024_report_with_its_figures_only(manifest: dict[str, dict[str, Any]]) -> None:
