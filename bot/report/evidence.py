@@ -83,13 +83,17 @@ class _Paths:
     def __init__(self, files: Iterable[str]) -> None:
         self.files = list(files)
         self._memo: dict[str, list[str]] = {}
+        self._containing: dict[str, list[str]] = {}
 
     def of(self, globs: tuple[Glob, ...]) -> list[str]:
         found: dict[str, None] = {}
         for g in globs:
             hit = self._memo.get(g.pattern)
             if hit is None:
-                hit = self._memo[g.pattern] = [p for p in self.files if g.match(p)]
+                near = self._containing.get(g.needle)
+                if near is None:  # the paths holding the pattern's longest literal piece (`in`: C speed)
+                    near = self._containing[g.needle] = [p for p in self.files if g.needle in p]
+                hit = self._memo[g.pattern] = [p for p in near if g.match(p)]
             found.update(dict.fromkeys(hit))
         return list(found)
 
@@ -143,14 +147,14 @@ def _one(rule: ChecklistRule, item: ChecklistItem, paths: _Paths | None,
         return ItemEvidence(item.text, item.line, "not_checkable", rule=rule)
     if paths is None:
         return ItemEvidence(item.text, item.line, "not_checked", reason=NO_LIST, rule=rule)
-    backing: list[str] = []
+    backing: dict[str, None] = {}
     unknown = ""
     for e in rule.evidence:
         found, why = _alternative(e, paths, contents)
-        backing.extend(p for p in found if p not in backing)
+        backing.update(dict.fromkeys(found))
         unknown = unknown or why
     if backing:
-        named = tuple(backing[:MAX_NAMED])
+        named = tuple(list(backing)[:MAX_NAMED])
         return ItemEvidence(item.text, item.line, "evidenced", named, len(backing) - len(named), rule=rule)
     if unknown:
         return ItemEvidence(item.text, item.line, "not_checked", reason=unknown, rule=rule)

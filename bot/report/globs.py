@@ -16,6 +16,7 @@ case-sensitive, as git is. A pattern is anchored at the repository root: `*.dvc`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_GLOB = 200
 """Characters of one pattern at most (a rule set is refused beyond it)."""
@@ -36,24 +37,22 @@ class Glob:
     """The last segment when it has no wildcard (a quick filter on the path's name)."""
     suffix: str
     """The literal text after the last segment's last `*` (a quick filter: the path must end with it)."""
+    needle: str
+    """The pattern's longest literal piece: every matching path contains it (a filter at C speed)."""
+
+    groups: tuple[tuple[str, ...], ...] = ()
+    """The segment patterns between `**`s (a folder `X/` is `X/**/*`): the first is anchored at the root,
+    the last at the file, the others are found left to right."""
 
     def match(self, path: str) -> bool:
-        if self.folder:
-            parts = path.split("/")
-            return any(_segments(self.segments, parts[:k]) for k in _folder_depths(self.segments, len(parts)))
         if self.last_literal is not None:
             if not (path == self.last_literal or path.endswith("/" + self.last_literal)):
                 return False
         elif self.suffix and not path.endswith(self.suffix):
             return False
-        return _segments(self.segments, path.split("/"))
-
-
-def _folder_depths(segments: tuple[str, ...], n: int) -> range:
-    """How many leading path segments a folder pattern may cover (at least one segment must be left)."""
-    if "**" in segments:
-        return range(1, n)
-    return range(len(segments), len(segments) + 1) if len(segments) < n else range(0)
+        if len(self.groups) == 2 and not self.groups[0] and len(self.groups[1]) == 1:
+            return _segment(self.groups[1][0], path.rpartition("/")[2])  # `**/NAME`: the name alone decides
+        return _segments(self.groups, path.split("/"))
 
 
 def compile_glob(pattern: str) -> Glob:
@@ -75,11 +74,44 @@ def compile_glob(pattern: str) -> Glob:
     last = segments[-1]
     literal = last if "*" not in last and "?" not in last and not folder else None
     suffix = last.rpartition("*")[2] if "*" in last and "?" not in last.rpartition("*")[2] else ""
-    return Glob(pattern, segments, folder, literal, suffix)
+    pieces = [piece for chunk in pattern.split("*") for piece in chunk.split("?")]
+    needle = max(pieces, key=len).strip("/") if "**" not in pattern else max(pieces, key=len)
+    if "**" in pattern:  # `a/**/b`: the `/` around `**` may be one and the same in the path
+        needle = max((x for piece in pieces for x in piece.split("/")), key=len)
+    effective = (*segments, "**", "*") if folder else segments
+    groups: list[tuple[str, ...]] = [()]
+    for seg in effective:
+        if seg == "**":
+            groups.append(())
+        else:
+            groups[-1] += (seg,)
+    return Glob(pattern, segments, folder, literal, suffix, needle, tuple(groups))
+
+
+@lru_cache(maxsize=1024)
+def _pieces(pattern: str) -> tuple[str, ...] | None:
+    """A segment pattern's literal pieces between `*`s (None: it has a `?`)."""
+    return None if "?" in pattern else tuple(pattern.split("*"))
 
 
 def _segment(pattern: str, text: str) -> bool:
-    """`*` and `?` wildcard match of one segment; greedy with one backtrack point (no exponential case)."""
+    """`*` and `?` wildcard match of one segment. Without `?`: the first piece starts the text, the last ends
+    it, the others are found left to right (`str.find`: each character looked at a bounded number of times);
+    with `?`: greedy with one backtrack point (time: text length times pattern length)."""
+    pieces = _pieces(pattern)
+    if pieces is not None:
+        if len(pieces) == 1:
+            return text == pattern
+        first, *middle, last = pieces
+        if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+            return False
+        at, end = len(first), len(text) - len(last)
+        for piece in middle:
+            found = text.find(piece, at, end)
+            if found == -1:
+                return False
+            at = found + len(piece)
+        return True
     p = t = 0
     star = -1
     mark = 0
@@ -101,33 +133,29 @@ def _segment(pattern: str, text: str) -> bool:
     return p == len(pattern)
 
 
-def _segments(pattern: tuple[str, ...], parts: list[str]) -> bool:
-    """Pattern segments (with `**`) against path segments: a table of reachable pattern positions, one row
-    per path segment."""
-    if "**" not in pattern:
-        return len(pattern) == len(parts) and all(_segment(p, s) for p, s in zip(pattern, parts, strict=True))
-    n = len(pattern)
+def _fits(group: tuple[str, ...], parts: list[str], at: int) -> bool:
+    return all(_segment(p, parts[at + k]) for k, p in enumerate(group))
 
-    def close(states: set[int]) -> set[int]:
-        out = set(states)
-        for i in range(n):  # `**` may match no segment: skip over it
-            if i in out and pattern[i] == "**":
-                out.add(i + 1)
-        return out
 
-    states = close({0})
-    for part in parts:
-        nxt: set[int] = set()
-        for i in states:
-            if i < n:
-                if pattern[i] == "**":
-                    nxt.add(i)  # `**` takes this segment and may take more
-                elif _segment(pattern[i], part):
-                    nxt.add(i + 1)
-        if not nxt:
+def _segments(groups: tuple[tuple[str, ...], ...], parts: list[str]) -> bool:
+    """Path segments against the groups between `**`s: the first group must start the path, the last end
+    it, and each middle group is placed at its leftmost fit after the one before (leftmost leaves the most
+    room for the rest, so it never misses a match; each start is tried once per group: linear)."""
+    if len(groups) == 1:
+        (only,) = groups
+        return len(only) == len(parts) and _fits(only, parts, 0)
+    head, *middle, tail = groups
+    if len(parts) < len(head) + len(tail) + sum(map(len, middle)):
+        return False
+    if not _fits(head, parts, 0) or not _fits(tail, parts, len(parts) - len(tail)):
+        return False
+    at, end = len(head), len(parts) - len(tail)
+    for group in middle:
+        start = next((i for i in range(at, end - len(group) + 1) if _fits(group, parts, i)), None)
+        if start is None:
             return False
-        states = close(nxt)
-    return n in states
+        at = start + len(group)
+    return True
 
 
 def matching(globs: tuple[Glob, ...], paths: list[str]) -> list[str]:
