@@ -15,6 +15,8 @@ import pytest
 from conftest import REPORTS
 from e2e_harness import BotServer, push_payload, seed
 from github_double import GitHubDouble
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.report import evidence, feedback
 from bot.report.check import Verdict, check
@@ -46,6 +48,40 @@ def test_glob_matches(pattern: str, yes: list[str], no: list[str]) -> None:
     g = compile_glob(pattern)
     assert [p for p in yes if not g.match(p)] == []
     assert [p for p in no if g.match(p)] == []
+
+
+def _reference(pattern: str) -> re.Pattern[str]:
+    """The same glob as a regular expression (backtracking: only for the short inputs below); a folder
+    `X/` is `X/**/*`, a file below it."""
+    if pattern.endswith("/"):
+        pattern += "**/*"
+    out = ""
+    for seg in pattern.split("/"):
+        if seg == "**":
+            out += "(?:[^/]+/)*"
+        else:
+            out += "".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in seg) + "/"
+    return re.compile(out.removesuffix("/"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["**", "*", "a*", "*b", "a", "b", "?", "a*b", "*a*", "?b", "a?*", "*?"]),
+        min_size=1,
+        max_size=5,
+    ),
+    st.booleans(),
+    st.lists(st.sampled_from(["a", "b", "ab", "ba", "aab", "x"]), min_size=1, max_size=6),
+)
+def test_glob_agrees_with_a_reference(segments: list[str], folder: bool, parts: list[str]) -> None:
+    pattern = "/".join(segments) + ("/" if folder else "")
+    try:
+        g = compile_glob(pattern)
+    except GlobError:
+        return  # `x/**` without the folder slash
+    path = "/".join(parts)
+    assert g.match(path) is bool(_reference(pattern).fullmatch(path)), (pattern, path)
 
 
 @pytest.mark.parametrize("bad", ["", "/abs/path", "a**b/c", "src/**", "a//b", "x" * 201, "a\\b", "/"])

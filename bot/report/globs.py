@@ -69,11 +69,15 @@ def compile_glob(pattern: str) -> Glob:
         raise GlobError(f"a glob has no empty segment (`//`) and at most {MAX_SEGMENTS} segments")
     if any("**" in s and s != "**" for s in segments):
         raise GlobError("`**` must be a whole segment (`**/x`, `a/**/b`)")
+    if all(s == "**" for s in segments):
+        raise GlobError("a glob names at least one file or folder (not only `**`)")
     if segments[-1] == "**" and not folder:
         raise GlobError("write a folder as `name/` (not `name/**`)")
     last = segments[-1]
     literal = last if "*" not in last and "?" not in last and not folder else None
-    suffix = last.rpartition("*")[2] if "*" in last and "?" not in last.rpartition("*")[2] else ""
+    suffix = (
+        last.rpartition("*")[2] if "*" in last and "?" not in last.rpartition("*")[2] and not folder else ""
+    )
     pieces = [piece for chunk in pattern.split("*") for piece in chunk.split("?")]
     needle = max(pieces, key=len).strip("/") if "**" not in pattern else max(pieces, key=len)
     if "**" in pattern:  # `a/**/b`: the `/` around `**` may be one and the same in the path
