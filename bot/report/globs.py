@@ -39,7 +39,6 @@ class Glob:
     """The literal text after the last segment's last `*` (a quick filter: the path must end with it)."""
     needle: str
     """The pattern's longest literal piece: every matching path contains it (a filter at C speed)."""
-
     groups: tuple[tuple[str, ...], ...] = ()
     """The segment patterns between `**`s (a folder `X/` is `X/**/*`): the first is anchored at the root,
     the last at the file, the others are found left to right."""
@@ -79,9 +78,9 @@ def compile_glob(pattern: str) -> Glob:
         last.rpartition("*")[2] if "*" in last and "?" not in last.rpartition("*")[2] and not folder else ""
     )
     pieces = [piece for chunk in pattern.split("*") for piece in chunk.split("?")]
-    needle = max(pieces, key=len).strip("/") if "**" not in pattern else max(pieces, key=len)
-    if "**" in pattern:  # `a/**/b`: the `/` around `**` may be one and the same in the path
-        needle = max((x for piece in pieces for x in piece.split("/")), key=len)
+    if "**" in pattern:  # `a/**/b` matches `a/b`: the `/`s around `**` are not in every path, cut there
+        pieces = [x for piece in pieces for x in piece.split("/")]
+    needle = max(pieces, key=len).strip("/")
     effective = (*segments, "**", "*") if folder else segments
     groups: list[tuple[str, ...]] = [()]
     for seg in effective:
