@@ -414,6 +414,14 @@ def test_report_bot_check_reads_the_committed_files(tmp_path: Path) -> None:
     assert held["Use Weights & Biases"] == ("evidenced", ["src/train.py"])
     assert held["Construct one or mul"] == ("not_evidenced", [])
     assert any(d["code"] == "RB081" and d["line"] == 7 for d in data["diagnostics"])
+    text = subprocess.run(
+        [".venv/bin/python", "-m", "bot.cli", "check", str(tmp_path / "reports" / "README.md")],
+        capture_output=True, text=True, cwd=Path(__file__).parent.parent, check=False,
+    ).stdout  # fmt: skip
+    assert (
+        "checklist against the repository: 1 of 4 ticked items backed by files, 2 with no evidence found, 1 not checkable"
+        in text
+    )
 
 
 # --------------------------------------------------------------------------- end to end
