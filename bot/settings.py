@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     render_max_total_images_mb: int = Field(default=30, ge=1)
     render_max_page_mb: int = Field(default=48, ge=1)
     backfill_rate_share: float = Field(default=0.5, gt=0, le=1)
+    evidence_max_blobs: int = Field(default=20, ge=0)
+    """Files whose text one check reads at most to hold the checklist against the repository."""
     webhook_read_timeout_seconds: float = Field(default=15, gt=0)
     """Time a client has to send a request's headers, and then its whole body (GitHub waits 10 s)."""
     webhook_unverified_max_mb: float = Field(default=64, gt=0)

@@ -10,9 +10,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot.cli.local_files import git_files, git_permalink_base, list_images, read_text, repo_root
+from bot.cli.local_files import git_files, git_permalink_base, list_images, read_text, read_texts, repo_root
 from bot.cli.output import emit, silence_stdout
 from bot.errors import BadInput
+from bot.report import evidence
 from bot.report.check import NotAReport, Verdict, check, require_report
 from bot.report.diagnostics import Diagnostic
 from bot.report.parse import parse
@@ -57,7 +58,10 @@ def verdict_for(path: Path, raw: str, rules_spec: str, root: Path, *, handin: bo
     if committed is None:  # not a git repository: every image on disk counts (other links unchecked)
         return check(report, rules, on_disk, report_dir_in(path, root), reason, handin=handin)
     base = git_permalink_base(root)
-    v = check(report, rules, committed, report_dir_in(path, root), reason, permalink_base=base, handin=handin)
+    # the checklist against the committed files, reading as many as the bot would (the same bound)
+    contents = read_texts(root, evidence.to_read(report, rules, committed), evidence.MAX_FILE_BYTES)
+    v = check(report, rules, committed, report_dir_in(path, root), reason, permalink_base=base, handin=handin,
+              contents=contents)  # fmt: skip
     here = set(on_disk) - set(committed)
     if not here:
         return v

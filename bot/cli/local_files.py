@@ -3,6 +3,7 @@ its images. (The bot itself never reads the server's disk for a report: it reads
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -70,6 +71,29 @@ def list_images(root: Path) -> list[str]:
         seen += len(files) + len(dirs)
         if seen >= _MAX_LISTED:
             break  # a huge tree (the default root guessed wrong): partial hints beat a long walk
+    return out
+
+
+def read_texts(root: Path, paths: list[str], max_bytes: int) -> dict[str, str | None]:
+    """The texts of `paths` (from the repository root) for the checklist's evidence; None for a file that is
+    larger than `max_bytes`, binary, not UTF-8, unreadable or not inside `root`."""
+    out: dict[str, str | None] = {}
+    top = root.resolve()
+    for rel in paths:
+        out[rel] = None
+        path = (top / rel).resolve()
+        if not path.is_relative_to(top) or not path.is_file():
+            continue  # a symlink out of the checkout, or a submodule's folder
+        try:
+            if path.stat().st_size > max_bytes:
+                continue
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"\0" in data[:8192]:
+            continue
+        with contextlib.suppress(UnicodeDecodeError):
+            out[rel] = data.decode("utf-8")
     return out
 
 

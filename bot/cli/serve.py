@@ -140,6 +140,7 @@ def build_app(
         render_limits=settings.render_limits(),
         max_attempts=settings.max_attempts,
         backfill_share=settings.backfill_rate_share,
+        evidence_max_blobs=settings.evidence_max_blobs,
     )
     secret = None
     setup = needs_setup(settings)

@@ -10,9 +10,10 @@ request nulls the pull request, not the repository).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from githubkit import GitHub
@@ -29,6 +30,8 @@ class Snapshot:
     files: dict[str, str]
     """Every file of the commit: path -> blob SHA."""
     truncated: bool
+    sizes: dict[str, int] = field(default_factory=dict)
+    """path -> bytes, where GitHub said."""
 
 
 class BlobCache:
@@ -231,8 +234,10 @@ class RepoReader:
                 raise NotFound(f"commit {sha[:7]} of {self.owner}/{self.repo} has no file tree") from None
             raise
         tree = resp.parsed_data
-        files = {e.path: e.sha for e in tree.tree if e.type == "blob" and e.path and e.sha}
-        return Snapshot(sha, files, bool(tree.truncated))
+        blobs = [e for e in tree.tree if e.type == "blob" and e.path and e.sha]
+        files = {e.path: e.sha for e in blobs if e.path and e.sha}
+        sizes = {e.path: e.size for e in blobs if e.path and isinstance(e.size, int)}
+        return Snapshot(sha, files, bool(tree.truncated), sizes)
 
     async def blob(self, sha: str) -> bytes:
         cached = self.blobs.get(sha)
@@ -243,6 +248,30 @@ class RepoReader:
         data = base64.b64decode(blob.content) if blob.encoding == "base64" else blob.content.encode("utf-8")
         self.blobs.put(sha, data)
         return data
+
+    async def texts(self, snapshot: Snapshot, paths: list[str], max_bytes: int) -> dict[str, str | None]:
+        """The texts of `paths` at the snapshot (git blobs by SHA, cached), a few requests at a time; None for
+        a file over `max_bytes` (not read), binary or not UTF-8."""
+        gate = asyncio.Semaphore(4)
+
+        async def one(path: str) -> str | None:
+            sha = snapshot.files.get(path)
+            if sha is None or snapshot.sizes.get(path, 0) > max_bytes:
+                return None
+            try:
+                async with gate:
+                    data = await self.blob(sha)
+            except RequestFailed:
+                return None  # gone or refused: the item is "not checked", the check goes on
+            if len(data) > max_bytes or b"\0" in data[:8192]:
+                return None
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+
+        found = await asyncio.gather(*(one(p) for p in paths))
+        return dict(zip(paths, found, strict=True))
 
     async def file_on_default_branch(self, owner: str, repo: str, path: str) -> str | None:
         """A file's text on a repository's default branch (configs of other repositories), None when absent."""

@@ -51,6 +51,8 @@ class Bot:
     """The share of an installation's rate limit an org-wide backfill may spend (REPORT_BOT_BACKFILL_RATE_SHARE)."""
     clock: Callable[[], datetime] = utcnow
     """Now (the deadline's countdown, the overview issue's pace): injectable in tests."""
+    evidence_max_blobs: int = 20
+    """Files whose text one check reads at most for the checklist's evidence (REPORT_BOT_EVIDENCE_MAX_BLOBS)."""
     blobs: BlobCache = field(default_factory=BlobCache)
     permissions: PermissionCache = field(default_factory=PermissionCache)
     _org_configs: dict[str, tuple[float, str | None]] = field(default_factory=dict)

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -140,9 +140,21 @@ def check_and_render(
     sha: str,
     limit: int,
     permalink_base: str | None = None,
+    contents: Mapping[str, str | None] | None = None,
+    max_files: int = 20,
 ) -> tuple[Verdict, str]:
-    """`check` (with the hand-in comparison) and the comment's Markdown (in a worker process)."""
-    verdict = check(report, rules, files, report_dir, reason, permalink_base=permalink_base)
+    """`check` (with the hand-in comparison) and the comment's Markdown (in a worker process); `contents`:
+    the texts read for the checklist's evidence (`evidence.to_read`)."""
+    verdict = check(
+        report,
+        rules,
+        files,
+        report_dir,
+        reason,
+        permalink_base=permalink_base,
+        contents=contents,
+        max_files=max_files,
+    )
     return verdict, feedback.render(verdict, commit=sha, limit=limit)
 
 

@@ -12,7 +12,7 @@ from bot.github.fetch import Head, RepoReader, Snapshot
 from bot.github.replies import Place
 from bot.jobs import cpu
 from bot.jobs.context import Bot
-from bot.report import feedback
+from bot.report import evidence, feedback
 from bot.report.check import Verdict
 from bot.report.diagnostics import code
 from bot.report.parse import Report, parse
@@ -127,6 +127,7 @@ async def read_and_check(
         )
     base = f"https://github.com/{p.owner}/{p.repo}/blob/{head.sha}"
     try:
+        contents = await _evidence_texts(bot, reader, snapshot, report, rules, files)
         verdict, body = await cpu.pool().run(
             cpu.check_and_render,
             report,
@@ -137,12 +138,25 @@ async def read_and_check(
             head.sha,
             feedback.LIMIT - 2000,
             base,
+            contents,
+            bot.evidence_max_blobs,
         )
     except cpu.OutOfTime:
         return Checked(head, loaded, None, "\n\n".join([*notes, cpu.out_of_time_body()]), snapshot)
     if notes:
         body = "\n\n".join(notes) + "\n\n" + body
     return Checked(head, loaded, verdict, body, snapshot)
+
+
+async def _evidence_texts(
+    bot: Bot, reader: RepoReader, snapshot: Snapshot, report: Report, rules: RuleSet, files: list[str] | None
+) -> dict[str, str | None]:
+    """The texts the checklist's evidence needs: at most `bot.evidence_max_blobs` blob reads, each blob
+    read once across checks (the blob cache)."""
+    if files is None or not bot.evidence_max_blobs:
+        return {}
+    wanted = await cpu.pool().run(evidence.to_read, report, rules, files, bot.evidence_max_blobs)
+    return await reader.texts(snapshot, wanted, evidence.MAX_FILE_BYTES)
 
 
 def _no_report(path: str, sha: str, notes: list[str]) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.report import (
     checklist,
     copies,
+    evidence,
     fillins,
     images,
     lazy,
@@ -20,6 +21,7 @@ from bot.report import (
 from bot.report.checklist import ChecklistSummary
 from bot.report.counts import Counts, range_text
 from bot.report.diagnostics import Diagnostic, code, make, sort_key
+from bot.report.evidence import ItemEvidence
 from bot.report.official import OfficialResult
 from bot.report.parse import BOM, Question, Report, parse
 from bot.report.rules import RuleSet
@@ -40,6 +42,8 @@ class Verdict:
     diagnostics: tuple[Diagnostic, ...]
     checklist: ChecklistSummary
     report: Report
+    evidence: tuple[ItemEvidence, ...] = ()
+    """Each ticked checklist item held against the repository (empty: not looked at; see `evidence.py`)."""
 
     @property
     def errors(self) -> int:
@@ -90,6 +94,17 @@ class Verdict:
                 "ticked": self.checklist.ticked,
                 "total": self.checklist.total,
                 "groups": [{"name": n, "ticked": t, "total": a} for n, t, a in self.checklist.groups],
+                "evidence": [
+                    {
+                        "item": e.item,
+                        "line": e.line,
+                        "status": e.status,
+                        "files": list(e.files),
+                        "more": e.more,
+                        "reason": e.reason,
+                    }
+                    for e in self.evidence
+                ],
             },
         }
 
@@ -103,6 +118,8 @@ def check(
     permalink_base: str | None = None,
     *,
     handin: bool = True,
+    contents: Mapping[str, str | None] | None = None,
+    max_files: int = evidence.DEFAULT_MAX_FILES,
 ) -> Verdict:
     """Check a report. `files` are the repository's paths (None: unknown, image files are not looked up;
     images only: links to other files are not looked up); `report_dir` is the report's folder in the
@@ -110,8 +127,11 @@ def check(
     parsed it already need not parse it twice). `permalink_base` is
     `https://github.com/OWNER/REPO/blob/SHA` of the checked commit, for the fix of a dead link. `handin`:
     compare each answer's hand-in rendering (Python-Markdown, as `report.py html`) with GitHub's (`handin-*`
-    diagnostics); it renders the report twice, so it is by far the dearest part of a check."""
+    diagnostics); it renders the report twice, so it is by far the dearest part of a check. `contents`: hold
+    the ticked checklist against the repository, with the texts read for `evidence.to_read(..., max_files)`
+    (path -> text, None for a skipped file); None: the checklist is not held against it."""
     report = parse(raw) if isinstance(raw, str) else raw
+    files = list(files) if files is not None else None
     text = (BOM if report.bom else "") + report.text
     result = official.run(text, rules)
     index = images.FileIndex.of(files) if files is not None else None
@@ -120,6 +140,10 @@ def check(
         from bot.report import handin_diff  # Python-Markdown and two renderings: only when asked for
 
         found = [*found, *handin_diff.diagnostics(report)]
+    held: tuple[ItemEvidence, ...] = ()
+    if contents is not None:
+        held = evidence.assess(report, rules, files, contents)
+        found = [*found, *evidence.diagnostics(held, max_files)]
     return Verdict(
         rules,
         reason or rules.name,
@@ -127,6 +151,7 @@ def check(
         tuple(sorted(found, key=sort_key)),
         checklist.summary(report),
         report,
+        held,
     )
 
 

@@ -53,6 +53,8 @@ CODES: dict[str, tuple[str, Severity]] = {
     "RB077": ("handin-link", "warning"),
     "RB078": ("handin-not-compared", "warning"),
     "RB080": ("checkbox-form", "info"),
+    "RB081": ("checklist-not-evidenced", "info"),
+    "RB082": ("checklist-not-checked", "info"),
 }
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bot.report import evidence
 from bot.report.check import Verdict
 from bot.report.diagnostics import Diagnostic
 from bot.report.escape import code as code
@@ -130,7 +131,7 @@ def render(v: Verdict, *, commit: str | None = None, limit: int = LIMIT) -> str:
     checklist = []
     if c.total:
         weeks = " · ".join(f"{escape(n or 'Checklist')} {t}/{a}" for n, t, a in c.groups)
-        checklist = [f"**Checklist:** {c.ticked}/{c.total} ticked ({weeks})", ""]
+        checklist = [f"**Checklist:** {c.ticked}/{c.total} ticked ({weeks})", "", *_evidence(v)]
     # The reason usually starts with the name ("dtu-mlops-2025: 31 questions ...", "x (asked for)"): once.
     named = f"`{escape(rules.name)}`"
     if v.reason.startswith(rules.name):
@@ -150,6 +151,42 @@ def render(v: Verdict, *, commit: str | None = None, limit: int = LIMIT) -> str:
         notice = "\n\n*(truncated: the verdict is too long for one comment; run `report-bot check` locally)*"
         body = body[: limit - len(notice)] + notice
     return body
+
+
+_STATUS = {
+    "evidenced": "✅ backed by",
+    "not_evidenced": "ℹ️ no evidence found",
+    "not_checked": "❔ not checked",
+    "not_checkable": "➖ a file cannot tell",
+}
+
+
+def _evidence(v: Verdict) -> list[str]:
+    """The ticked items held against the repository: the files that back each one, or what is missing."""
+    held = [e for e in v.evidence if e.status != "not_checkable"]
+    if not held:
+        return []
+    n = evidence.counts(v)
+    rows = []
+    for e in held[:80]:
+        what = _STATUS[e.status]
+        if e.status == "evidenced":
+            named = ", ".join(escape(code(f, 120), table=True) for f in e.files)
+            what += " " + named + (f" and {e.more} more" if e.more else "")
+        elif e.status == "not_checked":
+            what += f" ({escape(e.reason, table=True)})"
+        rows.append(f"| {e.line} | {escape(e.item[:120], table=True)} | {what} |")
+    return [
+        f"<details><summary>Checklist against the repository: {n.evidenced} of {n.ticked} ticked items backed "
+        f"by files, {n.not_evidenced} with no evidence found, {n.not_checkable} not checkable</summary>",
+        "",
+        "| Line | Ticked item | In the repository |",
+        "|---|---|---|",
+        *rows,
+        "",
+        "</details>",
+        "",
+    ]
 
 
 GROUP_AT = 3

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.report.globs import Glob, GlobError, compile_glob
 from bot.report.report_py import ReportPyError, ScriptRules, read_report_py
 
 if TYPE_CHECKING:
@@ -62,12 +63,35 @@ class Official:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One way the repository can back a checklist item: a file matching one of `files`, and when `text` is
+    given, holding one of those literal strings (case-sensitive)."""
+
+    files: tuple[Glob, ...]
+    text: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChecklistRule:
+    """A checklist item of the template (`item`: the start of its text, compared word by word) and what in
+    the repository backs it; no `evidence`: a file cannot tell ("not checkable")."""
+
+    item: str
+    evidence: tuple[Evidence, ...] = ()
+    absent: str = ""
+    """What is missing, for the message: "no Dockerfile is in the repository"."""
+    fix: str = ""
+    """What to commit, for the hint: "a Dockerfile"."""
+
+
+@dataclass(frozen=True)
 class RuleSet:
     name: str
     description: str
     official: Official
     questions: tuple[QuestionRule, ...]
     source: str = "built-in"
+    checklist: tuple[ChecklistRule, ...] = ()
 
     @property
     def total(self) -> int:
@@ -123,10 +147,9 @@ def from_mapping(data: Any, source: str) -> RuleSet:
         "a mapping with name and questions",
         type(data).__name__,
     )
-    unknown = set(data) - {"name", "description", "official", "questions"}
-    _expect(
-        not unknown, source, "(top level)", "only name, description, official, questions", sorted(unknown)
-    )
+    unknown = set(data) - {"name", "description", "official", "questions", "checklist"}
+    _expect(not unknown, source, "(top level)", "only name, description, official, questions, checklist",
+            sorted(unknown))  # fmt: skip
     name = data.get("name")
     _expect(isinstance(name, str) and bool(name.strip()), source, "name", "a non-empty string", name)
     questions = data.get("questions")
@@ -179,7 +202,58 @@ def from_mapping(data: Any, source: str) -> RuleSet:
     _expect(isinstance(error, str), source, "official.error", "a string", error)
     description = data.get("description", "")
     _expect(isinstance(description, str), source, "description", "a string", description)
-    return RuleSet(name.strip(), description, Official(skip, drop, error), tuple(rules), source)
+    checklist = _checklist(data.get("checklist") or [], source)
+    return RuleSet(name.strip(), description, Official(skip, drop, error), tuple(rules), source, checklist)
+
+
+MAX_CHECKLIST = 200
+MAX_TEXT = 200
+
+
+def _strings(value: Any, source: str, key: str, limit: int) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    ok = bool(items) and len(items) <= 50 and all(isinstance(v, str) and 0 < len(v) <= limit for v in items)
+    _expect(ok, source, key, f"a string or a list of at most 50 strings (1–{limit} characters)", value)
+    return tuple(items)
+
+
+def _evidence(value: Any, source: str, key: str) -> Evidence:
+    _expect(isinstance(value, dict), source, key, "a mapping with files (and text)", value)
+    extra = set(value) - {"files", "text"}
+    _expect(not extra, source, key, "only files and text", sorted(extra))
+    globs = []
+    for pattern in _strings(value.get("files"), source, f"{key}.files", 1000):
+        try:
+            globs.append(compile_glob(pattern))
+        except GlobError as exc:
+            raise RuleSetError(f"{source}: {key}.files: {pattern!r}: {exc}") from None
+    text = _strings(value["text"], source, f"{key}.text", MAX_TEXT) if "text" in value else ()
+    return Evidence(tuple(globs), text)
+
+
+def _checklist(value: Any, source: str) -> tuple[ChecklistRule, ...]:
+    """`checklist:` — items with the evidence that backs them (see `bot/report/rules/dtu-mlops-2026.yml`)."""
+    ok = isinstance(value, list) and len(value) <= MAX_CHECKLIST
+    _expect(ok, source, "checklist", f"a list of at most {MAX_CHECKLIST} items", value)
+    out = []
+    for i, entry in enumerate(value):
+        key = f"checklist[{i}]"
+        _expect(isinstance(entry, dict), source, key, "a mapping with item (and evidence)", entry)
+        extra = set(entry) - {"item", "evidence", "absent", "fix"}
+        _expect(not extra, source, key, "only item, evidence, absent, fix", sorted(extra))
+        item = entry.get("item")
+        _expect(isinstance(item, str) and bool(words(item)), source, f"{key}.item", "the item's text", item)
+        raw = entry.get("evidence") or []
+        raw = raw if isinstance(raw, list) else [raw]
+        _expect(len(raw) <= 20, source, f"{key}.evidence", "at most 20 alternatives", len(raw))
+        evidence = tuple(_evidence(e, source, f"{key}.evidence[{k}]") for k, e in enumerate(raw))
+        texts = {}
+        for k in ("absent", "fix"):
+            texts[k] = entry.get(k, "")
+            _expect(isinstance(texts[k], str) and len(texts[k]) <= 300, source, f"{key}.{k}",
+                    "a sentence of at most 300 characters", texts[k])  # fmt: skip
+        out.append(ChecklistRule(item.strip(), evidence, texts["absent"], texts["fix"]))
+    return tuple(out)
 
 
 @cache
@@ -239,8 +313,12 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=2048)  # bounded: it also sees students' prompts, on a long-running server
-def _words(text: str) -> tuple[str, ...]:
+def words(text: str) -> tuple[str, ...]:
+    """The words of a text, lowercase, without punctuation or Markdown emphasis."""
     return tuple(_WORD.findall(text.lower()))
+
+
+_words = words
 
 
 def prompt_matches(actual: str, canonical: str) -> bool:
@@ -267,7 +345,8 @@ def from_script(script: ScriptRules, source: str) -> RuleSet:
     for i, (words, images) in enumerate(table, 1):
         base = template.questions[i - 1] if template else QuestionRule(i, f"Question {i}")
         questions.append(replace(base, words=words, images=images))
-    return RuleSet("report.py", f"read from {source}", official, tuple(questions), source)
+    checklist = template.checklist if template else ()
+    return RuleSet("report.py", f"read from {source}", official, tuple(questions), source, checklist)
 
 
 def from_report_py(text: str, source: str = "report.py") -> RuleSet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.report import evidence
 from bot.report.check import Verdict
 
 _COLORS = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1"}
@@ -48,6 +49,12 @@ def format_text(v: Verdict, path: str, *, color: bool = False) -> str:
     if c.total:
         groups = ", ".join(f"{n or 'checklist'} {t}/{a}" for n, t, a in c.groups)
         lines.append(f"checklist: {c.ticked}/{c.total} ticked ({groups})")
+    if any(e.status != "not_checkable" for e in v.evidence):
+        n = evidence.counts(v)
+        lines.append(
+            f"checklist against the repository: {n.evidenced} of {n.ticked} ticked items backed by files, "
+            f"{n.not_evidenced} with no evidence found, {n.not_checkable} not checkable"
+        )
     errors = v.errors
     warnings = sum(d.severity == "warning" for d in v.diagnostics)
     summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
