@@ -102,7 +102,12 @@ def test_overview_of_the_backfilled_installation_in_four_formats_and_live(
     assert sum(i["late_pushes"] for i in items) == 3
     assert all(i["total"] and (i["passed"] is not None or i["crash"]) for i in items)
     assert all(i["commits"] and i["contributors"] == 1 and i["ci"] == "none" for i in items)
-    assert all(i["ticked"] is not None and i["evidenced"] is None for i in items)
+    # the checklist held against each repository's files (README, report and src/train.py here: most ticks
+    # are not backed)
+    assert all(
+        i["evidenced"] is not None and i["evidenced"] + i["not_evidenced"] <= i["ticked"] for i in items
+    )
+    assert sum(i["not_evidenced"] for i in items) > 0
     page = overview(db, "--org", ORG, "--format", "html")
     kept = ROOT / "test-artifacts" / "overview.html"  # for a look (scripts/screenshots.py --overview)
     kept.parent.mkdir(exist_ok=True)

@@ -135,6 +135,7 @@ def test_sort_keys_numbers_as_numbers_unknown_last() -> None:
 def test_summary_of_a_real_verdict() -> None:
     from conftest import require_shared
 
+    from bot.report import evidence
     from bot.report.check import check
     from bot.report.rules import resolve
     from bot.report.summary import ReportSummary, summarise
@@ -152,6 +153,14 @@ def test_summary_of_a_real_verdict() -> None:
     assert s.missing_images == sum(d.code == "RB020" for d in v.diagnostics) > 0  # no figures in this repo
     assert s.checklist.ticked == v.checklist.ticked and s.checklist.evidenced is None
     assert ReportSummary.from_json(json.loads(json.dumps(s.to_json()))) == s
+
+    # given the repository's files, the checklist's ticks are held against them
+    files = ["reports/README.md", "Dockerfile", ".pre-commit-config.yaml", "tests/test_data.py"]
+    v = check(text, rules, files=files, reason=reason, contents={})
+    s = summarise(v)
+    c = evidence.counts(v)
+    assert (s.checklist.evidenced, s.checklist.not_evidenced) == (c.evidenced, c.not_evidenced)
+    assert c.evidenced > 0 and c.not_evidenced > 0
 
 
 def test_the_readme_example_has_the_real_columns() -> None:

@@ -113,7 +113,7 @@ def markdown(rows: Sequence[Row], *, limit: int = MD_LIMIT, title: str = "") -> 
     last line says how many (and that `report-bot overview` prints them all)."""
     head = [f"### {escape(title)}", ""] if title else []
     head += [
-        f"{len(rows)} repositories · `?` not known · the checklist's evidence: `?` until it is checked",
+        f"{len(rows)} repositories · `?` not known · checklist: ticked / backed by the repository's files / not",
         "",
         "| " + " | ".join(MD_HEADERS) + " |",
         "|" + "---|" * len(MD_HEADERS),

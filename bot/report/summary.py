@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot.report import evidence
 from bot.report.check import Verdict
 
 PLACEHOLDER_CODES = frozenset({"RB001", "RB002", "RB003"})
@@ -57,10 +58,12 @@ class ReportSummary:
 
 
 def _checklist(verdict: Verdict) -> ChecklistCounts:
-    """The checklist's counts. The ticks come from the report; whether they are backed by the repository is
-    not known here yet (None). After merging issue 15's evidence work, rewire this ONE function to
-    `bot.report.evidence.counts(verdict)` (ticked, evidenced, not_evidenced, not_checkable)."""
-    return ChecklistCounts(verdict.checklist.ticked, verdict.checklist.total, None, None)
+    """The checklist's ticks and how many the repository backs (`bot.report.evidence.counts`); None when the
+    check was not given the repository's files (then nothing about the evidence is known)."""
+    c = evidence.counts(verdict)
+    if verdict.checklist.ticked and not verdict.evidence:
+        return ChecklistCounts(c.ticked, verdict.checklist.total, None, None)
+    return ChecklistCounts(c.ticked, verdict.checklist.total, c.evidenced, c.not_evidenced)
 
 
 def summarise(verdict: Verdict) -> ReportSummary:
