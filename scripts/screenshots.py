@@ -93,7 +93,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     setup_page(args.out / "setup-page.png")
     if args.overview is not None:
-        shoot(args.overview.resolve().as_uri(), args.out / "overview.png", "1400,700")
+        shoot(args.overview.resolve().as_uri(), args.out / "overview.png", "1500,640")
 
 
 if __name__ == "__main__":

@@ -201,6 +201,7 @@ th button { font: inherit; font-weight: bold; border: 0; background: none; curso
 th button[aria-sort=ascending]::after { content: " ▲"; }
 th button[aria-sort=descending]::after { content: " ▼"; }
 tbody tr:nth-child(even) { background: #f6f8fa; }
+td:first-child, td:nth-child(3) { white-space: nowrap; }
 """
 
 
@@ -223,7 +224,11 @@ def to_html(rows: Sequence[Row], *, title: str = "Class overview") -> str:
                 if isinstance(v, datetime)
                 else (_yes(v) if isinstance(v, bool) else ("" if v is None else str(v)))
             )
-            cells.append(f'<td data-sort="{e(_sort_attr(row, k))}">{e(shown)}</td>')
+            if k == "sha" and shown:  # the short commit, the whole one on hover
+                cell = f'<td data-sort="{e(_sort_attr(row, k))}" title="{e(shown)}"><code>{e(shown[:7])}</code></td>'
+            else:
+                cell = f'<td data-sort="{e(_sort_attr(row, k))}">{e(shown)}</td>'
+            cells.append(cell)
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
