@@ -1,5 +1,4 @@
 """The job table's state changes, each one short transaction (synchronous; the worker calls them in threads).
-
 Race-freedom comes from the database, not from this process:
 - at most one `waiting` and one `running` row per key: partial unique indexes (`uq_jobs_waiting_key`,
   `uq_jobs_running_key`); a transition that would break them raises IntegrityError and is retried;
@@ -42,7 +41,6 @@ from bot.store.sql import upsert_insert
 from bot.store.types import UTCDateTime
 
 logger = logging.getLogger(__name__)
-
 jobs = jobs_table
 _other = jobs.alias("other")
 _WAITING_ONLY = text("status = 'waiting'")
@@ -186,13 +184,7 @@ class JobTable:
         raise RuntimeError(f"could not enqueue job {key!r}: the key kept changing state")
 
     def enqueue_in(
-        self,
-        conn: Connection,
-        kind: str,
-        key: str,
-        payload: dict[str, Any],
-        inst: int | None,
-        delay: float = 0,
+        self, conn: Connection, kind: str, key: str, payload: dict[str, Any], inst: int | None, delay: float
     ) -> tuple[bool, int]:
         """`enqueue` inside the caller's open transaction (committed or rolled back with it), so that a
         delivery's record and its jobs are stored together or not at all. Each try runs in a savepoint."""
