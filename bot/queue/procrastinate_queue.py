@@ -40,6 +40,19 @@ class JobFailedHere(Exception):
     """Raised to procrastinate so that it marks the row failed (the reason is in the row's args)."""
 
 
+class _NoTracebackForFailedJobs(logging.Filter):
+    """procrastinate logs a failed job with its traceback; ours was logged already, with the reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], JobFailedHere):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("procrastinate.worker").addFilter(_NoTracebackForFailedJobs())
+
+
 class ProcrastinateQueue:
     def __init__(
         self,
