@@ -23,6 +23,7 @@ _QUIET = {
     "hpack": logging.INFO,
     "httpcore": logging.INFO,
     "httpx": logging.WARNING,
+    "procrastinate": logging.WARNING,  # a line per job start and end; the bot logs what went wrong
 }
 """Libraries whose logs drown ours (markdown-it's DEBUG, a line per HTTP request): at least these levels.
 A failed GitHub call is logged by the bot itself, with GitHub's status and message."""
