@@ -189,9 +189,8 @@ async def test_gives_up_after_max_attempts_and_keeps_the_reason(backend: Backend
     assert queue.counts().get("failed") == 2
 
 
-async def test_the_job_of_a_killed_worker_runs_again_once(backend: Backend, tmp_path: Path) -> None:
-    queue = backend.queue(lease_seconds=1.0)
-    queue.enqueue("check", KEY, {"sha": "abc"}, 1)
+def _kill_mid_job(backend: Backend, tmp_path: Path) -> None:
+    """Start a worker process of the backend on the waiting job; SIGKILL it once the job has started."""
     started = tmp_path / "started"
     kind = "procrastinate" if backend.name == "procrastinate" else "embedded"
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
@@ -205,10 +204,19 @@ async def test_the_job_of_a_killed_worker_runs_again_once(backend: Backend, tmp_
     ]
     proc = subprocess.Popen(cmd, env=env)
     try:
-        await until(started.exists, "the worker process starts the job", timeout=30)
+        deadline = time.monotonic() + 30
+        while not started.exists():
+            assert time.monotonic() < deadline, "the worker process did not start the job"
+            time.sleep(0.01)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+
+
+async def test_the_job_of_a_killed_worker_runs_again_once(backend: Backend, tmp_path: Path) -> None:
+    queue = backend.queue(lease_seconds=1.0)
+    queue.enqueue("check", KEY, {"sha": "abc"}, 1)
+    _kill_mid_job(backend, tmp_path)
     assert queue.counts() == {"running": 1}
     completed: list[Job] = []
 
@@ -221,6 +229,24 @@ async def test_the_job_of_a_killed_worker_runs_again_once(backend: Backend, tmp_
         await asyncio.sleep(1.5)  # more sweeps: still no second run
     assert [(j.payload, j.attempts) for j in completed] == [({"sha": "abc"}, 2)]
     assert queue.counts().get("done") == 1 and "waiting" not in queue.counts()
+
+
+async def test_a_job_that_loses_its_worker_on_its_last_attempt_fails(
+    backend: Backend, tmp_path: Path
+) -> None:
+    queue = backend.queue(lease_seconds=1.0, max_attempts=1)
+    queue.enqueue("check", KEY, {"sha": "abc"}, 1)
+    _kill_mid_job(backend, tmp_path)
+    completed: list[Job] = []
+
+    async def handler(job: Job) -> None:
+        completed.append(job)
+
+    async with working(queue, handler):
+        await until(lambda: queue.counts().get("failed") == 1, "the lost job fails", timeout=20)
+    assert completed == []
+    [row] = queue.list_jobs(status="failed")
+    assert (row.last_error or "").startswith("worker lost during attempt 1")
 
 
 async def test_per_installation_limit(backend: Backend) -> None:

@@ -115,7 +115,7 @@ def build_app(
     gh = github_app(settings.app_id or 0, private_key)
     if identity is None and not needs_setup(settings):
         identity = check_app(gh, settings.public_url)  # a refused App id or key stops the start here
-    bot = make_bot(settings, gh, store, artifacts)
+    bot = make_bot(settings, gh, store, artifacts, queue)
     secret = None
     setup = needs_setup(settings)
     if setup:

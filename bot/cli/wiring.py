@@ -68,7 +68,9 @@ def github_app_factory(settings: Settings, metrics: Metrics) -> Callable[[int, s
     return github_app
 
 
-def make_bot(settings: Settings, gh: GitHubApp, store: Store, artifacts: LocalArtifactStore) -> Bot:
+def make_bot(
+    settings: Settings, gh: GitHubApp, store: Store, artifacts: LocalArtifactStore, queue: Queue
+) -> Bot:
     from bot.jobs import Bot, cpu
 
     cpu.configure(settings.check_processes, settings.check_time_budget_seconds)
@@ -82,4 +84,5 @@ def make_bot(settings: Settings, gh: GitHubApp, store: Store, artifacts: LocalAr
         render_limits=settings.render_limits(),
         max_attempts=settings.max_attempts,
         backfill_share=settings.backfill_rate_share,
+        queue=queue,
     )

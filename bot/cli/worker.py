@@ -63,7 +63,8 @@ def run_worker(args: argparse.Namespace) -> int:
     assert settings.app_id is not None  # missing_for_serve
     gh = github_app_factory(settings, metrics)(settings.app_id, key)
     check_app(gh, settings.public_url)  # a refused App id or key stops the start here
-    bot = make_bot(settings, gh, store, LocalArtifactStore(settings.artifact_dir, settings.public_url))
+    artifacts = LocalArtifactStore(settings.artifact_dir, settings.public_url)
+    bot = make_bot(settings, gh, store, artifacts, queue)
     log.info(
         "report-bot worker: %d job(s) at once, database %s", concurrency, safe_url(settings.database_url)
     )

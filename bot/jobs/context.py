@@ -19,7 +19,7 @@ from bot.github.config import BotConfig, LoadedConfig
 from bot.github.fetch import BlobCache, Head, RepoReader
 from bot.github.permissions import PermissionCache
 from bot.github.replies import Place
-from bot.queue import Job
+from bot.queue import Job, Queue
 from bot.report.render import RenderLimits
 from bot.store import Store
 from bot.store.locks import place_lock
@@ -49,6 +49,9 @@ class Bot:
     """The queue's attempts per job: a command answers on its last one even when GitHub keeps failing."""
     backfill_share: float = 0.5
     """The share of an installation's rate limit an org-wide backfill may spend (REPORT_BOT_BACKFILL_RATE_SHARE)."""
+    queue: Queue | None = None
+    """Where job bodies queue follow-up jobs (`enqueue_async(..., delay=)`), the same queue that runs them
+    (embedded or procrastinate); None when a job runs alone (tests)."""
     blobs: BlobCache = field(default_factory=BlobCache)
     permissions: PermissionCache = field(default_factory=PermissionCache)
     _org_configs: dict[str, tuple[float, str | None]] = field(default_factory=dict)

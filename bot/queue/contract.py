@@ -13,6 +13,9 @@ Guarantees of both (tests/test_queue_contract.py runs the same tests on each):
   `max_attempts` runs the job fails with the reason kept; any other exception fails it at once;
 - the job of a worker that died runs again (once), in another worker or after a restart;
 - at most `per_installation` jobs of one installation run at once, across processes.
+
+`Job.attempts` counts the runs of the work (1 on the first). `Job.id` names this run's row: the embedded
+queue keeps one row across retries, procrastinate's backend defers a new one per retry (logs only).
 """
 
 from __future__ import annotations
