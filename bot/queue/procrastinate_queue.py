@@ -180,13 +180,13 @@ class ProcrastinateQueue:
                 conninfo=self.conninfo, min_size=1, max_size=concurrency + 4
             )
         )
-        slots = InstallationSlots(self.conninfo)
+        slots = InstallationSlots(self.conninfo, size=concurrency)
 
         @app.task(name=pg_jobs.TASK, queue=pg_jobs.QUEUE_NAME, pass_context=True)
         async def report_bot_job(context: Any, **args: Any) -> None:
             await self._run_one(int(context.job.id), args, handler, slots, per_installation)
 
-        async with app.open_async():
+        async with app.open_async(), slots:
             worker = Worker(
                 app,
                 queues=[pg_jobs.QUEUE_NAME],
