@@ -167,6 +167,35 @@ async def test_a_retry_waits_for_retry_after(backend: Backend) -> None:
     assert queue.counts().get("done") == 1 and "failed" not in queue.counts()
 
 
+async def test_a_retry_gives_way_to_a_newer_waiting_job_which_still_waits_for_retry_after(
+    backend: Backend,
+) -> None:
+    queue = backend.queue()
+    runs: list[tuple[dict[str, Any], float]] = []
+    release = asyncio.Event()
+    failed_at = 0.0
+
+    async def handler(job: Job) -> None:
+        nonlocal failed_at
+        runs.append((job.payload, time.monotonic()))
+        if job.payload["n"] == 1:
+            await release.wait()
+            failed_at = time.monotonic()
+            raise RetryLater("GitHub answered 429", retry_after=0.8)
+
+    queue.enqueue("check", KEY, {"n": 1}, 1)
+    async with working(queue, handler):
+        await until(lambda: len(runs) == 1, "the first run starts")
+        assert queue.enqueue("check", KEY, {"n": 2}, 1) is True
+        release.set()
+        await until(lambda: len(runs) == 2, "the newer job runs")
+        assert await queue.wait_idle(15)
+        await asyncio.sleep(0.3)
+    assert [payload for payload, _ in runs] == [{"n": 1}, {"n": 2}]  # the old payload is not run again
+    assert runs[1][1] - failed_at >= 0.75  # GitHub asked to wait: the key's next run waits too
+    assert "waiting" not in queue.counts() and queue.counts().get("done") == 1
+
+
 async def test_gives_up_after_max_attempts_and_keeps_the_reason(backend: Backend) -> None:
     queue = backend.queue(max_attempts=3)
     attempts: list[int] = []
