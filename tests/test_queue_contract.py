@@ -334,3 +334,14 @@ async def test_counts_wait_idle_and_prune(backend: Backend) -> None:
     assert queue.prune(utcnow() - timedelta(hours=1)) == 0  # finished just now: kept
     assert queue.prune(utcnow() + timedelta(seconds=5)) == 1
     assert queue.counts() == {}
+
+
+async def test_run_returns_when_stop_is_set_before_it_starts(backend: Backend) -> None:
+    queue = backend.queue()
+    stop = asyncio.Event()
+    stop.set()
+
+    async def handler(job: Job) -> None:
+        raise AssertionError("no job was queued")
+
+    await asyncio.wait_for(queue.run(handler, stop, poll_interval=0.02), 10)

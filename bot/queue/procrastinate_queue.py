@@ -205,11 +205,13 @@ class ProcrastinateQueue:
             try:
                 await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                worker.stop()
                 sweeper.cancel()
                 stopping.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
+                while not running.done():  # again until it ends: Worker.run() forgets a stop before its start
+                    worker.stop()
+                    await asyncio.wait({running}, timeout=0.5)
                 await running
                 self.worker = None
 
