@@ -1,9 +1,9 @@
-"""Speed of the embedded job queue: enqueue→start latency on an idle queue, and trivial jobs per second.
+"""Speed of a job queue backend: enqueue→start latency on an idle queue, and trivial jobs per second.
 
-    .venv/bin/python bench/queue_speed.py [DATABASE_URL] [--jobs N]
+    .venv/bin/python bench/queue_speed.py [DATABASE_URL] [--jobs N] [--backend embedded|procrastinate]
 
 Default database: a temporary SQLite file. A PostgreSQL URL works too (its tables are created in the
-database's default schema: use a scratch database).
+database's default schema: use a scratch database); `--backend procrastinate` needs one.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert
 
-from bot.queue import Job, JobQueue
-from bot.store import init_db, make_engine
+from bot.queue import Job, JobQueue, Queue, setup_schema
+from bot.queue.procrastinate_queue import ProcrastinateQueue
+from bot.store import make_engine
 
 
 def baseline_inserts(engine: Engine, rows: int) -> float:
@@ -37,10 +38,10 @@ def baseline_inserts(engine: Engine, rows: int) -> float:
     return elapsed
 
 
-async def measure(database_url: str, jobs: int, concurrency: int) -> None:
+async def measure(database_url: str, jobs: int, concurrency: int, backend: str) -> None:
     engine = make_engine(database_url)
-    init_db(engine)
-    queue = JobQueue(engine)
+    setup_schema(engine)
+    queue: Queue = ProcrastinateQueue(engine) if backend == "procrastinate" else JobQueue(engine)
     enqueued: dict[str, float] = {}
     latencies: list[float] = []
 
@@ -70,7 +71,7 @@ async def measure(database_url: str, jobs: int, concurrency: int) -> None:
     t_baseline = baseline_inserts(engine, jobs)
     engine.dispose()
     lat = sorted(latencies)
-    print(f"database: {engine.dialect.name}, jobs: {jobs}, concurrency: {concurrency}")
+    print(f"backend: {backend}, database: {engine.dialect.name}, jobs: {jobs}, concurrency: {concurrency}")
     print(
         f"enqueue→start latency on an idle queue: median {statistics.median(lat) * 1000:.1f} ms,"
         f" p90 {lat[int(len(lat) * 0.9)] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms"
@@ -88,10 +89,11 @@ def main() -> None:
     parser.add_argument("database_url", nargs="?")
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--backend", choices=("embedded", "procrastinate"), default="embedded")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        asyncio.run(measure(url, args.jobs, args.concurrency))
+        asyncio.run(measure(url, args.jobs, args.concurrency, args.backend))
 
 
 if __name__ == "__main__":

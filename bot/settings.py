@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(default=2.0, ge=0)
     retry_max_seconds: float = Field(default=600, ge=0)
     job_lease_seconds: float = Field(default=60, gt=0)
+    worker_shutdown_grace_seconds: float = Field(default=30, ge=0)
     delivery_retention_days: int = Field(default=14, ge=1)
     render_limit_per_hour: int = Field(default=20, ge=0)
     render_max_report_kb: int = Field(default=256, ge=1)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +44,12 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: fl
 
 
 class BotServer:
-    """`report-bot serve` in a subprocess, configured to talk to `double`."""
+    """`report-bot serve` in a subprocess, configured to talk to `double` (`args`: more serve options)."""
 
-    def __init__(self, double: GitHubDouble, private_pem: str, workdir: Path, **env: str) -> None:
-        self.double, self.workdir = double, workdir
+    def __init__(
+        self, double: GitHubDouble, private_pem: str, workdir: Path, *, args: Sequence[str] = (), **env: str
+    ) -> None:
+        self.double, self.workdir, self.args = double, workdir, list(args)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -71,6 +73,7 @@ class BotServer:
 
     def start(self) -> BotServer:
         cmd = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd += self.args
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 cmd, cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT

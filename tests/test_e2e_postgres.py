@@ -1,5 +1,5 @@
-"""End to end on PostgreSQL (the scaled deployment): two `report-bot serve` replicas on one database share the
-job table (one check per key at a time, across replicas) and the delivery ids (a redelivery to the other
+"""End to end on PostgreSQL (the scaled deployment): two `report-bot serve --with-worker` replicas on one
+database share the procrastinate queue (one check per key at a time, across replicas) and the delivery ids (a redelivery to the other
 replica is dropped). Cross-replica writers of one place are serialised by `bot.store.locks` (tests/test_locks.py)."""
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ def test_two_replicas_on_postgres_make_one_issue(
         (tmp_path / "b").mkdir()
         env = {"REPORT_BOT_DATABASE_URL": url, "REPORT_BOT_ARTIFACT_DIR": str(tmp_path / "artifacts")}
         with (
-            BotServer(d, app_key.private_pem, tmp_path / "a", **env) as one,
-            BotServer(d, app_key.private_pem, tmp_path / "b", **env) as two,
+            BotServer(d, app_key.private_pem, tmp_path / "a", args=["--with-worker"], **env) as one,
+            BotServer(d, app_key.private_pem, tmp_path / "b", args=["--with-worker"], **env) as two,
         ):
             shas = []
             for i, server in enumerate([one, two, one, two]):

@@ -1,4 +1,4 @@
-"""`report-bot`: serve, check, render, migrate, overview.
+"""`report-bot`: serve, worker, migrate, check, render, overview.
 
 `check` must start fast: this module imports nothing of the web or GitHub stack at import time; each
 subcommand imports what it needs when it runs.
@@ -81,6 +81,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--insecure-no-secret", action="store_true", help="accept unsigned webhooks (local tests only)"
     )
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="with PostgreSQL, also run the jobs in this process (SQLite always does)",
+    )
+
+    worker = sub.add_parser(
+        "worker",
+        help="run the jobs from PostgreSQL (procrastinate) until SIGTERM",
+        description="Run procrastinate workers on REPORT_BOT_DATABASE_URL (PostgreSQL) with the same job "
+        "bodies as serve, until SIGTERM or SIGINT (running jobs finish or are given back).",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="jobs at once (default: REPORT_BOT_WORKER_CONCURRENCY)",
+    )
 
     sub.add_parser(
         "migrate",
@@ -133,6 +152,10 @@ def _run(args: argparse.Namespace) -> int:
         from bot.cli.overview import run_overview
 
         return run_overview(args)
+    if args.command == "worker":
+        from bot.cli.worker import run_worker
+
+        return run_worker(args)
     from bot.cli.serve import run_serve
 
     return run_serve(args)

@@ -1,4 +1,7 @@
-"""`report-bot serve`: the webhook server and the job worker in one process (the embedded deployment)."""
+"""`report-bot serve`: the webhook server, with the job worker in the same process.
+
+SQLite (the embedded deployment): always with its worker. PostgreSQL: the web only (it verifies, records and
+defers; `report-bot worker` processes run the jobs), unless `--with-worker` (one machine)."""
 
 from __future__ import annotations
 
@@ -30,15 +33,10 @@ MANIFEST = Path(__file__).resolve().parent.parent.parent / "app.yml"
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
+    from bot.cli.wiring import load_settings
+    from bot.settings import missing_for_serve
 
-    from bot.settings import Settings, missing_for_serve
-
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise BadInput(f"REPORT_BOT_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+    settings = load_settings()
     key: str | None = None
     if not needs_setup(settings):
         missing = missing_for_serve(settings, args.insecure_no_secret)
@@ -61,7 +59,8 @@ def run_serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     import uvicorn
 
-    app = build_app(settings, key or "", insecure_no_secret=args.insecure_no_secret)
+    with_worker = bool(getattr(args, "with_worker", False))
+    app = build_app(settings, key or "", insecure_no_secret=args.insecure_no_secret, with_worker=with_worker)
     logging.getLogger("bot.cli.serve").info(
         "report-bot serve on http://%s:%s, public URL %s, database %s",
         args.host, args.port, settings.public_url, safe_url(settings.database_url),
@@ -90,14 +89,15 @@ def build_app(
     *,
     insecure_no_secret: bool = False,
     identity: AppIdentity | None = None,
+    with_worker: bool = False,
 ) -> FastAPI:
-    """The FastAPI app with its worker, store and artifact store, wired from settings. Without an App
-    (`needs_setup`), it serves the setup page and becomes the App it registers, without a restart."""
+    """The FastAPI app with its store, artifact store and (SQLite, or `with_worker`) its worker, wired from
+    settings. Without an App (`needs_setup`), it serves the setup page and becomes the App it registers,
+    without a restart."""
     from bot.artifacts import LocalArtifactStore
     from bot.cli.startup import check_app, open_database
-    from bot.github.client import GitHubApp
-    from bot.jobs import Bot, cpu, handle
-    from bot.queue import JobQueue, WritePacer
+    from bot.cli.wiring import github_app_factory, is_postgres, make_bot, make_queue
+    from bot.jobs import cpu, handle
     from bot.store import Store, utcnow
     from bot.web import WebhookContext, create_app
     from bot.web.artifacts import artifact_router, sweep_forever
@@ -107,41 +107,15 @@ def build_app(
 
     engine = open_database(settings.database_url)
     store = Store(engine)
-    queue = JobQueue(
-        engine,
-        max_attempts=settings.max_attempts,
-        retry_base=settings.retry_base_seconds,
-        retry_max=settings.retry_max_seconds,
-        lease_seconds=settings.job_lease_seconds,
-    )
+    queue = make_queue(settings, engine)
+    run_worker = with_worker or not is_postgres(settings)
     artifacts = LocalArtifactStore(settings.artifact_dir, settings.public_url)
     metrics = Metrics()
-
-    def github_app(app_id: int, key: str) -> GitHubApp:
-        return GitHubApp(
-            app_id,
-            key,
-            api_url=settings.github_api_url,
-            timeout=settings.request_timeout_seconds,
-            pacer=WritePacer(settings.write_interval_seconds),
-            listener=metrics.github_answer,
-        )
-
+    github_app = github_app_factory(settings, metrics)
     gh = github_app(settings.app_id or 0, private_key)
     if identity is None and not needs_setup(settings):
         identity = check_app(gh, settings.public_url)  # a refused App id or key stops the start here
-    bot = Bot(
-        gh,
-        store,
-        public_url=settings.public_url,
-        artifacts=artifacts,
-        artifact_ttl=timedelta(hours=settings.artifact_ttl_hours),
-        render_limit=settings.render_limit_per_hour,
-        render_limits=settings.render_limits(),
-        max_attempts=settings.max_attempts,
-        backfill_share=settings.backfill_rate_share,
-        evidence_max_blobs=settings.evidence_max_blobs,
-    )
+    bot = make_bot(settings, gh, store, artifacts, queue)
     secret = None
     setup = needs_setup(settings)
     if setup:
@@ -149,7 +123,6 @@ def build_app(
     elif not insecure_no_secret:
         assert settings.webhook_secret is not None  # missing_for_serve refused to start without it
         secret = settings.webhook_secret.get_secret_value()
-    cpu.configure(settings.check_processes, settings.check_time_budget_seconds)
     ctx = WebhookContext(
         store,
         queue,
@@ -167,7 +140,7 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:
-        recovered = await asyncio.to_thread(queue.recover)
+        recovered = await asyncio.to_thread(queue.recover) if run_worker else 0
         if recovered:
             log.info("%d job(s) left running by a previous process will run again", recovered)
         stop = asyncio.Event()
@@ -182,17 +155,22 @@ def build_app(
                     await asyncio.wait_for(stop.wait(), timeout=3600)
 
         tasks = [
-            asyncio.create_task(
-                queue.run(
-                    metrics.timed(functools.partial(handle, bot)),
-                    stop,
-                    concurrency=settings.worker_concurrency,
-                    per_installation=settings.installation_concurrency,
-                )
-            ),
             asyncio.create_task(sweep_forever(artifacts, 600, stop)),
             asyncio.create_task(housekeeping()),
         ]
+        if run_worker:
+            job_handler = metrics.timed(functools.partial(handle, bot))
+            tasks.append(
+                asyncio.create_task(
+                    queue.run(
+                        job_handler,
+                        stop,
+                        concurrency=settings.worker_concurrency,
+                        per_installation=settings.installation_concurrency,
+                        shutdown_grace=settings.worker_shutdown_grace_seconds,
+                    )
+                )
+            )
         app.state.bot, app.state.queue, app.state.store = bot, queue, store
         try:
             yield

@@ -23,6 +23,7 @@ _QUIET = {
     "hpack": logging.INFO,
     "httpcore": logging.INFO,
     "httpx": logging.WARNING,
+    "procrastinate": logging.WARNING,  # a line per job start and end; the bot logs what went wrong
 }
 """Libraries whose logs drown ours (markdown-it's DEBUG, a line per HTTP request): at least these levels.
 A failed GitHub call is logged by the bot itself, with GitHub's status and message."""
@@ -47,10 +48,12 @@ def safe_url(database_url: str) -> str:
 
 
 def open_database(database_url: str) -> Engine:
-    """The engine with its tables made, or BadInput naming what is wrong with REPORT_BOT_DATABASE_URL."""
+    """The engine with its tables (the store's and the queue's: `bot.queue.setup_schema`) made, or BadInput
+    naming what is wrong with REPORT_BOT_DATABASE_URL."""
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
-    from bot.store import init_db, make_engine
+    from bot.queue import setup_schema
+    from bot.store import make_engine
 
     shown = safe_url(database_url)
     var = "REPORT_BOT_DATABASE_URL"
@@ -61,7 +64,7 @@ def open_database(database_url: str) -> Engine:
     except (NoSuchModuleError, ImportError) as exc:
         raise BadInput(f"{var}: {shown}: the database driver is not installed ({_first_line(exc)})") from None
     try:
-        init_db(engine)
+        setup_schema(engine)
     except OperationalError as exc:
         raise BadInput(f"{var}: cannot open {shown}: {_first_line(exc.orig or exc)}") from None
     except SQLAlchemyError as exc:

@@ -19,7 +19,7 @@ from bot.github.config import BotConfig, LoadedConfig
 from bot.github.fetch import BlobCache, Head, RepoReader
 from bot.github.permissions import PermissionCache
 from bot.github.replies import Place
-from bot.queue import Job
+from bot.queue import Job, Queue
 from bot.report.render import RenderLimits
 from bot.store import Store, utcnow
 from bot.store.locks import place_lock
@@ -53,6 +53,9 @@ class Bot:
     """Now (the deadline's countdown, the overview issue's pace): injectable in tests."""
     evidence_max_blobs: int = 20
     """Files whose text one check reads at most for the checklist's evidence (REPORT_BOT_EVIDENCE_MAX_BLOBS)."""
+    queue: Queue | None = None
+    """Where job bodies queue follow-up jobs (`enqueue_async(..., delay=)`), the same queue that runs them
+    (embedded or procrastinate); None when a job runs alone (tests)."""
     blobs: BlobCache = field(default_factory=BlobCache)
     permissions: PermissionCache = field(default_factory=PermissionCache)
     _org_configs: dict[str, tuple[float, str | None]] = field(default_factory=dict)

@@ -1,18 +1,22 @@
-"""The durable job queue: keyed jobs in the database, worked by an asyncio worker (`JobQueue.run`).
+"""The durable job queue: one contract (`Queue`, contract.py), two backends.
 
-May import: store (its engine and tables) and the standard library.
+- embedded: `JobQueue` (worker.py over the table in table.py), worked by an asyncio worker in the same
+  process; SQLite by default (PostgreSQL works too);
+- procrastinate: `ProcrastinateQueue` (procrastinate_queue.py over pg_jobs.py and slots.py), PostgreSQL with
+  procrastinate's tables, worked by `report-bot worker` processes.
 
-Contract (what a procrastinate-backed queue for the scaled deployment would implement too):
-`JobQueue(engine, max_attempts=, retry_base=, retry_max=, lease_seconds=)`, `enqueue(kind, key, payload,
-installation_id) -> bool` (False: coalesced into the key's waiting job, whose payload it replaced),
-`recover(only_expired=False) -> int`, `run(handler, stop, concurrency=, per_installation=, poll_interval=)`,
-`get`, `list_jobs`, `counts`, `prune`, `wait_idle`. A handler raises `RetryLater` (or a network error) for a
-transient failure and anything else for a permanent one.
+`open_queue(engine, ...)` picks the one the database asks for; `setup_schema(engine_or_url)` creates the
+tables of both the store and the queue. A handler raises `RetryLater` (or a network error) for a transient
+failure and anything else for a permanent one.
+
+May import: store (its engine and tables), procrastinate and psycopg, and the standard library.
 """
 
 from bot.queue.backoff import backoff_delay, one_line_reason, redact
+from bot.queue.contract import Queue
 from bot.queue.job import Job, JobRow, JobStatus, RetryLater
 from bot.queue.pacing import WritePacer
+from bot.queue.setup import open_queue, setup_schema
 from bot.queue.worker import TRANSIENT_ERRORS, Handler, JobQueue
 
 __all__ = [
@@ -22,9 +26,12 @@ __all__ = [
     "JobQueue",
     "JobRow",
     "JobStatus",
+    "Queue",
     "RetryLater",
     "WritePacer",
     "backoff_delay",
     "one_line_reason",
+    "open_queue",
     "redact",
+    "setup_schema",
 ]

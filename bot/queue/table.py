@@ -1,5 +1,4 @@
 """The job table's state changes, each one short transaction (synchronous; the worker calls them in threads).
-
 Race-freedom comes from the database, not from this process:
 - at most one `waiting` and one `running` row per key: partial unique indexes (`uq_jobs_waiting_key`,
   `uq_jobs_running_key`); a transition that would break them raises IntegrityError and is retried;
@@ -42,7 +41,6 @@ from bot.store.sql import upsert_insert
 from bot.store.types import UTCDateTime
 
 logger = logging.getLogger(__name__)
-
 jobs = jobs_table
 _other = jobs.alias("other")
 _WAITING_ONLY = text("status = 'waiting'")
@@ -128,7 +126,7 @@ class JobTable:
                 installation_id=bindparam("p_installation"),
                 status="waiting",
                 attempts=0,
-                run_after=now,
+                run_after=bindparam("p_run_after", type_=UTCDateTime()),
                 created_at=now,
             )
             .on_conflict_do_nothing(index_elements=["key"], index_where=_WAITING_ONLY)
@@ -151,9 +149,10 @@ class JobTable:
 
     # -- enqueue ------------------------------------------------------------------------------------
     def enqueue(
-        self, kind: str, key: str, payload: dict[str, Any], installation_id: int | None
+        self, kind: str, key: str, payload: dict[str, Any], installation_id: int | None, delay: float = 0.0
     ) -> tuple[bool, int]:
-        """(True, id) for a new waiting job; (False, id) when the key's waiting job took the new payload."""
+        """(True, id) for a new waiting job (ready `delay` seconds from now); (False, id) when the key's
+        waiting job took the new payload (it keeps its `run_after`)."""
         json.dumps(payload)  # fail here, not in a worker, when the payload is not JSON
 
         def attempt() -> tuple[bool, int] | None:
@@ -167,6 +166,7 @@ class JobTable:
                         "p_payload": payload,
                         "p_installation": installation_id,
                         "p_now": now,
+                        "p_run_after": now + timedelta(seconds=delay),
                     },
                 ).first()
                 if inserted is not None:
@@ -184,21 +184,21 @@ class JobTable:
         raise RuntimeError(f"could not enqueue job {key!r}: the key kept changing state")
 
     def enqueue_in(
-        self, conn: Connection, kind: str, key: str, payload: dict[str, Any], installation_id: int | None
+        self, conn: Connection, kind: str, key: str, payload: dict[str, Any], inst: int | None, delay: float
     ) -> tuple[bool, int]:
         """`enqueue` inside the caller's open transaction (committed or rolled back with it), so that a
         delivery's record and its jobs are stored together or not at all. Each try runs in a savepoint."""
         json.dumps(payload)
-        params = {"p_kind": kind, "p_key": key, "p_payload": payload, "p_installation": installation_id}
+        params = {"p_kind": kind, "p_key": key, "p_payload": payload, "p_installation": inst}
         for _ in range(_CONFLICT_RETRIES):
             try:
                 with conn.begin_nested():
-                    inserted = conn.execute(self._insert_waiting, {**params, "p_now": self._clock()}).first()
+                    now = self._clock()
+                    times = {"p_now": now, "p_run_after": now + timedelta(seconds=delay)}
+                    inserted = conn.execute(self._insert_waiting, {**params, **times}).first()
                     if inserted is not None:
                         return True, inserted.id
-                    coalesced = conn.execute(
-                        _COALESCE, {"p_key": key, "p_payload": payload, "p_installation": installation_id}
-                    ).first()
+                    coalesced = conn.execute(_COALESCE, params).first()
                     if coalesced is not None:
                         return False, coalesced.id
             except IntegrityError:

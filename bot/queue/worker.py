@@ -84,25 +84,37 @@ class JobQueue:
 
     # -- producing ----------------------------------------------------------------------------------
     def enqueue(
-        self, kind: str, key: str, payload: dict[str, Any], installation_id: int | None = None
+        self,
+        kind: str,
+        key: str,
+        payload: dict[str, Any],
+        installation_id: int | None = None,
+        *,
+        delay: float = 0.0,
     ) -> bool:
-        """Add a job; False when it coalesced into the key's waiting job (which now has this payload).
+        """Add a job, ready `delay` seconds from now; False when it coalesced into the key's waiting job
+        (which now has this payload and keeps its time).
 
         Synchronous and short; from async code prefer `await enqueue_async(...)` (SQLite may wait for its
         write lock). Wakes this queue's running workers at once.
         """
-        if not kind or not key:
-            raise ValueError("a job needs a kind and a key")
-        if len(key) > 1000 or len(kind) > 64:
-            raise ValueError("job key (1000) or kind (64 characters) too long")
-        created, _job_id = self._table.enqueue(kind, key, dict(payload), installation_id)
+        check_job(kind, key, delay)
+        created, _job_id = self._table.enqueue(kind, key, dict(payload), installation_id, delay)
         self._wake()
         return created
 
     async def enqueue_async(
-        self, kind: str, key: str, payload: dict[str, Any], installation_id: int | None = None
+        self,
+        kind: str,
+        key: str,
+        payload: dict[str, Any],
+        installation_id: int | None = None,
+        *,
+        delay: float = 0.0,
     ) -> bool:
-        return await asyncio.to_thread(self.enqueue, kind, key, payload, installation_id)
+        return await asyncio.to_thread(
+            partial(self.enqueue, kind, key, payload, installation_id, delay=delay)
+        )
 
     def enqueue_in(
         self,
@@ -111,14 +123,13 @@ class JobQueue:
         key: str,
         payload: dict[str, Any],
         installation_id: int | None = None,
+        *,
+        delay: float = 0.0,
     ) -> bool:
         """`enqueue` inside the caller's open transaction on this queue's database; call `wake()` once it
         is committed."""
-        if not kind or not key:
-            raise ValueError("a job needs a kind and a key")
-        if len(key) > 1000 or len(kind) > 64:
-            raise ValueError("job key (1000) or kind (64 characters) too long")
-        created, _job_id = self._table.enqueue_in(conn, kind, key, dict(payload), installation_id)
+        check_job(kind, key, delay)
+        created, _job_id = self._table.enqueue_in(conn, kind, key, dict(payload), installation_id, delay)
         return created
 
     def wake(self) -> None:
@@ -362,3 +373,12 @@ class JobQueue:
                 logger.warning("job table: %s; retrying", one_line_reason(exc))
                 await asyncio.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")
+
+
+def check_job(kind: str, key: str, delay: float) -> None:
+    if not kind or not key:
+        raise ValueError("a job needs a kind and a key")
+    if len(key) > 1000 or len(kind) > 64:
+        raise ValueError("job key (1000) or kind (64 characters) too long")
+    if delay < 0:
+        raise ValueError("delay must be >= 0")

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import func, select
 
 from bot.github.ratelimit import RateBook
-from bot.queue import JobQueue
+from bot.queue import Queue
 from bot.store import Store
 from bot.store.models import InstallationRecord, RepositoryRecord
 from bot.web.metrics import Metrics
@@ -42,7 +42,7 @@ class StatusSources:
     """What the status page reads; `identity` is set at start (or by the setup flow)."""
 
     store: Store
-    queue: JobQueue
+    queue: Queue
     metrics: Metrics | None = None
     identity: AppIdentity | None = None
     rates: Callable[[], RateBook | None] = lambda: None

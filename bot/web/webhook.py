@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from bot.github import installations
 from bot.github.events import Enqueue, decide
 from bot.github.payloads import problem
-from bot.queue import JobQueue
+from bot.queue import Queue
 from bot.store import InvalidRecord, Store
 from bot.web.intake import MAX_BODY, BodyBudget, Refused, read_verified
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class WebhookContext:
     store: Store
-    queue: JobQueue
+    queue: Queue
     secret: str | None
     """None only with --insecure-no-secret (local experiments)."""
     report_dir: Callable[[str], str] = lambda _full_name: "reports"
