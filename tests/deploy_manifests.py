@@ -26,9 +26,6 @@ NOT_SETTINGS = {"HOST", "PORT"}  # read by scripts/serve, not by the bot
 IMAGE_ENV = {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}  # the runtime stage's, for Python itself
 BUILD_ENV = {"VENV", "PIP_DISABLE_PIP_VERSION_CHECK", "PIP_NO_CACHE_DIR"}  # the builder stage's
 POSTGRES_ENV = {"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD"}  # the postgres image's own
-NOT_YET_IN_CLI = {"worker"}
-"""LEAD: `report-bot worker` comes with the procrastinate backend (issue 16). Once it is merged, empty this
-set: then every command the manifests run must be a subcommand of bot/cli/main.py, with options it parses."""
 EXPECTED_COMMANDS = {"serve", "worker", "migrate"}
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
 
@@ -62,13 +59,11 @@ SUBCOMMANDS = {
 SERVE_PORT = PARSER.parse_args(["serve"]).port
 
 
-def parse_command(args: list[str], where: str) -> argparse.Namespace | None:
-    """The CLI's reading of `args`; None for a command of NOT_YET_IN_CLI that this branch lacks."""
+def parse_command(args: list[str], where: str) -> argparse.Namespace:
+    """The CLI's reading of `args` (every command a manifest runs is a subcommand of bot/cli/main.py)."""
     assert args, f"{where}: no command"
     assert args[0] in EXPECTED_COMMANDS, f"{where}: {args[0]!r} is not one of {sorted(EXPECTED_COMMANDS)}"
-    if args[0] not in SUBCOMMANDS:
-        assert args[0] in NOT_YET_IN_CLI, f"{where}: `report-bot {args[0]}` is not a command of the CLI"
-        return None
+    assert args[0] in SUBCOMMANDS, f"{where}: `report-bot {args[0]}` is not a command of the CLI"
     try:
         return PARSER.parse_args(args)
     except SystemExit:
@@ -77,7 +72,7 @@ def parse_command(args: list[str], where: str) -> argparse.Namespace | None:
 
 def listen_port(args: list[str], where: str) -> int | None:
     ns = parse_command(args, where)
-    if ns is None or args[0] != "serve":
+    if args[0] != "serve":
         return None
     assert ns.host == "0.0.0.0", f"{where}: serve must listen on every interface of the container"
     return int(ns.port)

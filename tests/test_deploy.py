@@ -2,11 +2,7 @@
 every manifest parses and has the fields its platform requires, they all run the one image with commands
 and options the CLI accepts, name only real settings and only secrets that are defined, mount the private
 key where REPORT_BOT_PRIVATE_KEY_PATH says and probe /healthz on the port `serve` listens on; and the
-Dockerfile's builder steps, run in a fresh venv, give a `report-bot` that works.
-
-LEAD: the manifests run `report-bot worker`, which the procrastinate backend brings; until it is merged the
-command is accepted from `deploy_manifests.NOT_YET_IN_CLI`. Empty that set after the merge, and the
-worker's command line is parsed by the real CLI like the others."""
+Dockerfile's builder steps, run in a fresh venv, give a `report-bot` that works."""
 
 from __future__ import annotations
 

@@ -14,7 +14,6 @@ from conftest import ROOT
 from db_backends import *  # noqa: F403 - the fixture `fresh_db_url`
 from sqlalchemy import Engine, inspect, select
 
-import bot.queue
 from bot.cli.main import main
 from bot.store import Store, make_engine
 from bot.store.migrations import MIGRATIONS, migrate
@@ -76,25 +75,19 @@ def test_an_older_database_is_upgraded_and_keeps_its_rows(
         engine.dispose()
 
 
-def test_the_queue_schema_set_up_runs_on_postgresql_only(
+def test_the_queue_tables_are_made_on_postgresql_only(
     fresh_db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`bot.queue.setup_schema(engine)` (procrastinate's tables) runs after the store's migrations when the
-    queue package has it; SQLite has only the embedded job table, which is part of the store's schema."""
-    calls: list[str] = []
-    monkeypatch.setattr(
-        bot.queue, "setup_schema", lambda engine: calls.append(engine.dialect.name), raising=False
-    )
+    """On PostgreSQL the queue is procrastinate's: `migrate` makes its tables too (`bot.queue.setup_schema`);
+    SQLite has only the embedded job table, part of the store's schema."""
     assert migrate_cli(monkeypatch, fresh_db_url) == 0
-    expected = ["postgresql"] if fresh_db_url.startswith("postgresql") else []
-    assert calls == expected
-
-
-def test_without_a_queue_schema_set_up_only_the_store_migrates(
-    fresh_db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delattr(bot.queue, "setup_schema", raising=False)
-    assert migrate_cli(monkeypatch, fresh_db_url) == 0
+    engine = make_engine(fresh_db_url)
+    try:
+        tables = set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert "jobs" in tables
+    assert ("procrastinate_jobs" in tables) == fresh_db_url.startswith("postgresql")
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help="jobs at once (default: REPORT_BOT_WORKER_CONCURRENCY)",
     )
+    worker.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="answer GET /healthz on this port (Cloud Run's startup probe, an HTTP liveness probe); default: none",
+    )
+    worker.add_argument("--host", default="0.0.0.0", help="where --port listens (default: 0.0.0.0)")
 
     sub.add_parser(
         "migrate",

@@ -11,13 +11,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from bot.errors import BadInput
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
 log = logging.getLogger("bot.cli.migrate")
 
@@ -37,25 +32,12 @@ def run_migrate(_args: argparse.Namespace) -> int:
         first = exc.errors()[0]
         raise BadInput(f"REPORT_BOT_{str(first['loc'][0]).upper()}: {first['msg']}") from None
     configure_logging(settings.log_level)
-    engine = open_database(settings.database_url)  # the store's tables, created or migrated
+    engine = open_database(settings.database_url)  # every table: the store's and the queue's (setup_schema)
     try:
-        queue_schema = _queue_schema_setup() if engine.dialect.name == "postgresql" else None
-        if queue_schema is not None:
-            queue_schema(engine)
         with engine.connect() as conn:
             version = conn.execute(select(SchemaVersion.version).where(SchemaVersion.id == 1)).scalar_one()
+        queue = "; the queue's tables (procrastinate) too" if engine.dialect.name == "postgresql" else ""
     finally:
         engine.dispose()
-    queue = "; the queue's tables too" if queue_schema is not None else ""
     emit(f"database {safe_url(settings.database_url)} is at schema version {version}{queue}", sys.stdout)
     return 0
-
-
-def _queue_schema_setup() -> Callable[[Engine], object] | None:
-    """The queue backend's own schema set-up (procrastinate's tables, on PostgreSQL), when this build has
-    one: `bot.queue.setup_schema(engine)`. Without it the embedded job table is part of the store's schema
-    and `open_database` made it already."""
-    import bot.queue
-
-    setup: Callable[[Engine], object] | None = getattr(bot.queue, "setup_schema", None)
-    return setup

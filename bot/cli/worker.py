@@ -68,13 +68,26 @@ def run_worker(args: argparse.Namespace) -> int:
     log.info(
         "report-bot worker: %d job(s) at once, database %s", concurrency, safe_url(settings.database_url)
     )
-    asyncio.run(work(queue, bot, settings, concurrency, metrics))
+    asyncio.run(work(queue, bot, settings, concurrency, metrics, health=(args.host, args.port)))
     return 0
 
 
-async def work(queue: Queue, bot: Bot, settings: Settings, concurrency: int, metrics: Metrics) -> None:
-    """Run the queue's worker until SIGTERM/SIGINT; then let running jobs finish (or give them back)."""
+async def work(
+    queue: Queue,
+    bot: Bot,
+    settings: Settings,
+    concurrency: int,
+    metrics: Metrics,
+    *,
+    health: tuple[str, int | None] = ("127.0.0.1", None),
+) -> None:
+    """Run the queue's worker until SIGTERM/SIGINT; then let running jobs finish (or give them back). With a
+    health port, `GET /healthz` answers there meanwhile."""
+    from bot.cli.worker_health import serve_health
     from bot.jobs import cpu, handle
+
+    host, port = health
+    server = None if port is None else await serve_health(host, port, queue.counts)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -89,5 +102,7 @@ async def work(queue: Queue, bot: Bot, settings: Settings, concurrency: int, met
             shutdown_grace=settings.worker_shutdown_grace_seconds,
         )
     finally:
+        if server is not None:
+            server.close()
         cpu.pool().close()
         log.info("report-bot worker stopped")

@@ -22,7 +22,7 @@ from bot.github.overview_issue import upsert_overview_issue
 from bot.github.replies import Place
 from bot.github.stats import RepoStats
 from bot.jobs.context import Bot
-from bot.queue import Job, JobQueue, RetryLater
+from bot.queue import Job, JobQueue, Queue, RetryLater
 from bot.report import overview_table
 from bot.report.summary import ReportSummary
 from bot.store import summaries
@@ -82,10 +82,13 @@ def rows(
 
 async def schedule(bot: Bot, installation_id: int, owner: str) -> None:
     """Queue the refresh of the installation's overview (coalesced with one already waiting)."""
-    engine = bot.store.engine
-    queue = _queues.get(id(engine))
-    if queue is None or queue.engine is not engine:
-        queue = _queues[id(engine)] = JobQueue(engine)
+    queue: Queue | None = bot.queue  # the queue that runs this job (embedded or procrastinate)
+    if queue is None:  # a job run alone (tests): the embedded table of the store's database
+        engine = bot.store.engine
+        cached = _queues.get(id(engine))
+        if cached is None or cached.engine is not engine:
+            cached = _queues[id(engine)] = JobQueue(engine)
+        queue = cached
     payload = {"installation_id": installation_id, "owner": owner}
     await queue.enqueue_async("overview", overview_key(installation_id), payload, installation_id)
 
