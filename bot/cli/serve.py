@@ -97,7 +97,7 @@ def build_app(
     from bot.cli.startup import check_app, open_database
     from bot.github.client import GitHubApp
     from bot.jobs import Bot, cpu, handle
-    from bot.queue import JobQueue, WritePacer
+    from bot.queue import JobQueue, make_pacer
     from bot.store import Store, utcnow
     from bot.web import WebhookContext, create_app
     from bot.web.artifacts import artifact_router, sweep_forever
@@ -116,6 +116,9 @@ def build_app(
     )
     artifacts = LocalArtifactStore(settings.artifact_dir, settings.public_url)
     metrics = Metrics()
+    pacer = make_pacer(
+        engine, settings.writes_per_minute, settings.writes_per_hour, settings.write_interval_seconds
+    )
 
     def github_app(app_id: int, key: str) -> GitHubApp:
         return GitHubApp(
@@ -123,7 +126,7 @@ def build_app(
             key,
             api_url=settings.github_api_url,
             timeout=settings.request_timeout_seconds,
-            pacer=WritePacer(settings.write_interval_seconds),
+            pacer=pacer,
             listener=metrics.github_answer,
         )
 

@@ -12,7 +12,7 @@ transient failure and anything else for a permanent one.
 
 from bot.queue.backoff import backoff_delay, one_line_reason, redact
 from bot.queue.job import Job, JobRow, JobStatus, RetryLater
-from bot.queue.pacing import WritePacer
+from bot.queue.pacing import Pacer, WritePacer, interval_for, make_pacer
 from bot.queue.worker import TRANSIENT_ERRORS, Handler, JobQueue
 
 __all__ = [
@@ -22,9 +22,12 @@ __all__ = [
     "JobQueue",
     "JobRow",
     "JobStatus",
+    "Pacer",
     "RetryLater",
     "WritePacer",
     "backoff_delay",
+    "interval_for",
+    "make_pacer",
     "one_line_reason",
     "redact",
 ]
