@@ -12,7 +12,8 @@ transient failure and anything else for a permanent one.
 
 from bot.queue.backoff import backoff_delay, one_line_reason, redact
 from bot.queue.job import Job, JobRow, JobStatus, RetryLater
-from bot.queue.pacing import Pacer, WritePacer, interval_for, make_pacer
+from bot.queue.pacing import Pacer, WritePacer, interval_for
+from bot.queue.pacing_pg import PgWritePacer, make_pacer
 from bot.queue.worker import TRANSIENT_ERRORS, Handler, JobQueue
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "JobRow",
     "JobStatus",
     "Pacer",
+    "PgWritePacer",
     "RetryLater",
     "WritePacer",
     "backoff_delay",

@@ -21,7 +21,8 @@ which the client calls on a 403/429 rate-limit answer). The one-second advice is
 minute is the documented limit and the burst at a deadline needs it. Reads are not paced.
 
 `WritePacer` paces within one process (the embedded deployment has one); `bot.queue.pacing_pg.PgWritePacer`
-does the same across every process sharing a PostgreSQL database. `make_pacer` picks the one for an engine.
+does the same across every process sharing a PostgreSQL database; `pacing_pg.make_pacer` picks the one
+for an engine.
 """
 
 from __future__ import annotations
@@ -32,10 +33,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
+from typing import Protocol
 
 MARGIN = 0.01
 """Added to 60/per_minute: a request reaches GitHub a little after it starts, and not always equally late."""
@@ -120,16 +118,3 @@ class WritePacer:
             return
         lane = self._lanes.setdefault(installation_id, _Lane())
         lane.paused_until = max(lane.paused_until, self._clock() + seconds)
-
-
-def make_pacer(
-    engine: Engine | None, per_minute: float, per_hour: int, interval: float | None = None
-) -> Pacer:
-    """The pacer for a deployment: across processes on PostgreSQL, in this process on SQLite.
-    `interval` (seconds between write starts) overrides the one `per_minute` gives."""
-    spacing = interval if interval is not None else interval_for(per_minute)
-    if engine is not None and engine.dialect.name == "postgresql":
-        from bot.queue.pacing_pg import PgWritePacer
-
-        return PgWritePacer(engine, spacing, per_hour=per_hour)
-    return WritePacer(spacing, per_hour=per_hour)

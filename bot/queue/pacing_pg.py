@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from bot.queue.pacing import HOUR
+from bot.queue.pacing import HOUR, Pacer, WritePacer, interval_for
 from bot.store.write_pacing import write_lanes_table as lanes
 from bot.store.write_pacing import write_starts_table as starts
 
@@ -140,3 +140,14 @@ class PgWritePacer:
                 select(lanes.c.paused_until).where(lanes.c.installation_id == installation_id)
             ).scalar()
             return max(float(until or 0.0) - _now(conn), 0.0)
+
+
+def make_pacer(
+    engine: Engine | None, per_minute: float, per_hour: int, interval: float | None = None
+) -> Pacer:
+    """The pacer for a deployment: across processes on PostgreSQL, in this process on SQLite.
+    `interval` (seconds between write starts) overrides the one `per_minute` gives."""
+    spacing = interval if interval is not None else interval_for(per_minute)
+    if engine is not None and engine.dialect.name == "postgresql":
+        return PgWritePacer(engine, spacing, per_hour=per_hour)
+    return WritePacer(spacing, per_hour=per_hour)

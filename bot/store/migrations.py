@@ -43,7 +43,8 @@ def _written_hashes_and_pacing(conn: Connection) -> None:
 
     from bot.store.write_pacing import write_lanes_table, write_starts_table
 
-    conn.execute(text("ALTER TABLE replies ADD COLUMN body_hash VARCHAR(64)"))
+    if "body_hash" not in {c["name"] for c in inspect(conn).get_columns("replies")}:
+        conn.execute(text("ALTER TABLE replies ADD COLUMN body_hash VARCHAR(64)"))
     write_lanes_table.create(conn, checkfirst=True)
     write_starts_table.create(conn, checkfirst=True)
 
