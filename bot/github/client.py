@@ -20,6 +20,7 @@ from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed, 
 
 from bot.github.ratelimit import Listener, RateBook, response_hook
 from bot.queue import Pacer, RetryLater, WritePacer, interval_for
+from bot.queue.pacing import Unless
 
 USER_AGENT = "report-bot (+https://github.com/apps/report-bot)"
 CREDENTIALS_HINT = "check REPORT_BOT_APP_ID and the private key"
@@ -103,10 +104,10 @@ class GitHubApp:
         return gh
 
     @asynccontextmanager
-    async def write(self, installation_id: int) -> AsyncIterator[None]:
+    async def write(self, installation_id: int, unless: Unless | None = None) -> AsyncIterator[None]:
         """Hold the installation's write slot: writes of one installation go one at a time, paced at GitHub's
         secondary limits (bot/queue/pacing.py), in every process sharing the database on PostgreSQL."""
-        async with self.pacer.slot(installation_id):
+        async with self.pacer.slot(installation_id, unless):
             yield
 
 

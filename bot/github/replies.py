@@ -28,6 +28,7 @@ from githubkit.exception import GraphQLFailed, RequestFailed
 from githubkit.utils import UNSET
 
 from bot.github.client import GitHubApp
+from bot.queue.pacing import Unless
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -107,10 +108,13 @@ async def _find_issue_by_marker(p: Place, marker: str) -> tuple[int, str, str] |
     return None
 
 
-async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[int, bool, str | None]:
+async def upsert_issue(
+    p: Place, title: str, body: str, *, pin: bool, unless: Unless | None = None
+) -> tuple[int, bool, str | None]:
     """Create or edit the report issue. Returns (number, created, note): note says why pinning failed.
 
-    Editing never reopens an issue that a person closed; a deleted issue is made again.
+    Editing never reopens an issue that a person closed; a deleted issue is made again. `unless` is asked
+    when an edit's turn comes (the pacer): True drops it with `Superseded` (a newer push is on the branch).
     """
     body = f"{ISSUE_MARKER}\n{body}"
     digest = content_hash("issue", body)
@@ -119,7 +123,7 @@ async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[i
         if _unchanged(p, stored, digest):
             return stored.number, False, None  # GitHub shows this body already: no write
         try:
-            async with p.app.write(p.installation_id):
+            async with p.app.write(p.installation_id, unless):
                 await p.gh.rest.issues.async_update(p.owner, p.repo, stored.number, body=body)
             p.store.set_reply_hash(p.full_name, "issue", "default", digest)
             return stored.number, False, None
@@ -138,7 +142,7 @@ async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[i
         if found is not None:
             number, node_id, _state = found
             p.store.set_reply(p.full_name, "issue", "default", number, number=number, node_id=node_id)
-            async with p.app.write(p.installation_id):
+            async with p.app.write(p.installation_id, unless):
                 await p.gh.rest.issues.async_update(p.owner, p.repo, number, body=body)
             p.store.set_reply_hash(p.full_name, "issue", "default", digest)
             # A run that died between creating and pinning it left it unpinned (pinning is idempotent).

@@ -12,7 +12,7 @@ transient failure and anything else for a permanent one.
 
 from bot.queue.backoff import backoff_delay, one_line_reason, redact
 from bot.queue.job import Job, JobRow, JobStatus, RetryLater
-from bot.queue.pacing import Pacer, WritePacer, interval_for
+from bot.queue.pacing import Pacer, Superseded, WritePacer, interval_for
 from bot.queue.pacing_pg import PgWritePacer, make_pacer
 from bot.queue.worker import TRANSIENT_ERRORS, Handler, JobQueue
 
@@ -26,6 +26,7 @@ __all__ = [
     "Pacer",
     "PgWritePacer",
     "RetryLater",
+    "Superseded",
     "WritePacer",
     "backoff_delay",
     "interval_for",

@@ -38,6 +38,18 @@ from typing import Protocol
 MARGIN = 0.01
 """Added to 60/per_minute: a request reaches GitHub a little after it starts, and not always equally late."""
 HOUR = 3600.0
+LOOKAHEAD = 0.25
+"""`unless` is asked this long before the slot is due, so that its read does not delay the write."""
+
+ASK_AFTER = 1.0
+"""`unless` is asked only of a write that waits this long for its turn (a quiet day asks nothing)."""
+
+Unless = Callable[[], Awaitable[bool]]
+"""Asked when a write's turn comes after a wait: True drops it (`Superseded`) without spending a slot."""
+
+
+class Superseded(Exception):
+    """The write was dropped when its turn came (`unless` said so): what it would write is out of date."""
 
 
 def interval_for(per_minute: float) -> float:
@@ -48,7 +60,9 @@ def interval_for(per_minute: float) -> float:
 class Pacer(Protocol):
     """What the GitHub client needs of a pacer (both implementations)."""
 
-    def slot(self, installation_id: int | None) -> AbstractAsyncContextManager[None]: ...
+    def slot(
+        self, installation_id: int | None, unless: Unless | None = None
+    ) -> AbstractAsyncContextManager[None]: ...
 
     async def pause(self, installation_id: int | None, seconds: float) -> None: ...
 
@@ -91,14 +105,14 @@ class WritePacer:
         return due
 
     @asynccontextmanager
-    async def slot(self, installation_id: int | None) -> AsyncIterator[None]:
-        """Hold the installation's write slot for the body of the `async with` (one write at a time)."""
+    async def slot(self, installation_id: int | None, unless: Unless | None = None) -> AsyncIterator[None]:
+        """Hold the installation's write slot for the body of the `async with` (one write at a time).
+        When the turn comes, `unless()` True raises `Superseded` instead (the slot goes to the next)."""
         lane = self._lanes.setdefault(installation_id, _Lane())
         lane.users += 1
         try:
             async with lane.lock:
-                while (wait := self._due(lane, now := self._clock()) - now) > 0:
-                    await self._sleep(wait)
+                await _wait_turn(lambda: self._due(lane, now := self._clock()) - now, self._sleep, unless)
                 lane.last_start = self._clock()
                 if self.per_hour:
                     lane.starts.append(lane.last_start)
@@ -118,3 +132,23 @@ class WritePacer:
             return
         lane = self._lanes.setdefault(installation_id, _Lane())
         lane.paused_until = max(lane.paused_until, self._clock() + seconds)
+
+
+async def _wait_turn(
+    left: Callable[[], float], sleep: Callable[[float], Awaitable[object]], unless: Unless | None
+) -> None:
+    """Sleep until `left()` is 0; then, if that took ASK_AFTER or more, ask `unless` (at most LOOKAHEAD
+    early, beside the last sleep)."""
+    asked: asyncio.Task[bool] | None = None
+    if left() < ASK_AFTER:
+        unless = None
+    try:
+        while (wait := left()) > 0:
+            if unless is not None and asked is None and wait <= LOOKAHEAD:
+                asked = asyncio.ensure_future(unless())
+            await sleep(wait if asked is not None or unless is None else max(wait - LOOKAHEAD, 0.001))
+        if unless is not None and await (asked if asked is not None else unless()):
+            raise Superseded("a newer state is waiting: this write is not made")
+    finally:
+        if asked is not None and not asked.done():
+            asked.cancel()

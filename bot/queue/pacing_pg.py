@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from bot.queue.pacing import HOUR, Pacer, WritePacer, interval_for
+from bot.queue.pacing import ASK_AFTER, HOUR, LOOKAHEAD, Pacer, Superseded, Unless, WritePacer, interval_for
 from bot.store.write_pacing import write_lanes_table as lanes
 from bot.store.write_pacing import write_starts_table as starts
 
@@ -54,8 +54,9 @@ class PgWritePacer:
         self._locks: dict[int, asyncio.Lock] = {}
 
     # -- the transactions (synchronous: run in a thread) ----------------------------------------------------
-    def _try_take(self, installation_id: int) -> float:
-        """Take the installation's slot (0.0) or say how many seconds until it may be free."""
+    def _try_take(self, installation_id: int, take: bool = True) -> float:
+        """Take the installation's slot (0.0) or say how many seconds until it may be free (`take` False:
+        only say, take nothing)."""
         with self.engine.begin() as conn:
             conn.execute(
                 pg_insert(lanes)
@@ -86,6 +87,8 @@ class PgWritePacer:
                     due = max(due, float(nth) + HOUR)
             if due > now:
                 return max(due - now, 0.001)
+            if not take:
+                return 0.0
             conn.execute(
                 update(lanes)
                 .where(lanes.c.installation_id == installation_id)
@@ -116,11 +119,19 @@ class PgWritePacer:
 
     # -- the interface of WritePacer ----------------------------------------------------------------------
     @asynccontextmanager
-    async def slot(self, installation_id: int | None) -> AsyncIterator[None]:
-        """Hold the installation's write slot, across processes, for the body of the `async with`."""
+    async def slot(self, installation_id: int | None, unless: Unless | None = None) -> AsyncIterator[None]:
+        """Hold the installation's write slot, across processes, for the body of the `async with`; when the
+        turn comes, `unless()` True raises `Superseded` instead (see WritePacer.slot)."""
         key = installation_id or 0
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
+            wait = await asyncio.to_thread(self._try_take, key, False) if unless is not None else 0.0
+            if unless is not None and wait >= ASK_AFTER:
+                while wait > LOOKAHEAD:
+                    await self._sleep(wait - LOOKAHEAD)
+                    wait = await asyncio.to_thread(self._try_take, key, False)
+                if await unless():
+                    raise Superseded("a newer state is waiting: this write is not made")
             while (wait := await asyncio.to_thread(self._try_take, key)) > 0:
                 await self._sleep(wait)
             try:
