@@ -92,10 +92,16 @@ async def test_a_write_whose_turn_is_due_at_once_is_not_asked() -> None:
 def test_limited_for_follows_githubs_order() -> None:
     h = httpx.Headers
     assert limited_for(403, h({"retry-after": "7"}), "") == 7.0
-    assert limited_for(429, h({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1060"}), "", now=1000) == 60
-    assert limited_for(403, h({"x-ratelimit-remaining": "12"}), "You have exceeded a secondary rate limit") == 60
+    assert (
+        limited_for(429, h({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1060"}), "", now=1000) == 60
+    )
+    assert (
+        limited_for(403, h({"x-ratelimit-remaining": "12"}), "You have exceeded a secondary rate limit") == 60
+    )
     assert limited_for(429, h({}), "") == 60
-    assert limited_for(403, h({"x-ratelimit-remaining": "12"}), "Resource not accessible by integration") is None
+    assert (
+        limited_for(403, h({"x-ratelimit-remaining": "12"}), "Resource not accessible by integration") is None
+    )
     assert limited_for(404, h({"retry-after": "7"}), "") is None
 
 

@@ -4,6 +4,7 @@ keep GitHub's spacing between them, never overlap, and a pause one of them recor
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -59,7 +60,9 @@ def pg_engine(pg_session_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _writers(url: str, processes: int, n: int, interval: float, hold: float) -> list[list[tuple[float, float]]]:
+def _writers(
+    url: str, processes: int, n: int, interval: float, hold: float
+) -> list[list[tuple[float, float]]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start_at = time.time() + 2.0  # both are running (imports done) before either writes
     procs = [
@@ -85,9 +88,9 @@ def test_two_processes_keep_the_spacing_between_them_and_never_overlap(
     per_process = _writers(pg_session_url, 2, n, interval, hold=0.03)
     spans = sorted(s for spans in per_process for s in spans)
     assert len(spans) == 2 * n and all(len(p) == n for p in per_process)
-    gaps = [b[0] - a[0] for a, b in zip(spans, spans[1:], strict=False)]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(spans)]
     assert min(gaps) >= interval - 0.01, gaps  # measured here, a few ms after the database's own start
-    assert all(a[1] <= b[0] + 0.002 for a, b in zip(spans, spans[1:], strict=False)), "two writes overlapped"
+    assert all(a[1] <= b[0] + 0.002 for a, b in itertools.pairwise(spans)), "two writes overlapped"
     total = spans[-1][0] - spans[0][0]
     floor = (2 * n - 1) * interval
     assert floor - 0.02 <= total <= floor * 1.5, (total, floor)  # close to the floor: the slots are used
@@ -96,7 +99,9 @@ def test_two_processes_keep_the_spacing_between_them_and_never_overlap(
     assert firsts[1] - firsts[0] < 5 * interval
 
 
-async def test_a_pause_recorded_by_one_process_holds_the_others(pg_session_url: str, pg_engine: Engine) -> None:
+async def test_a_pause_recorded_by_one_process_holds_the_others(
+    pg_session_url: str, pg_engine: Engine
+) -> None:
     other = make_engine(pg_session_url)  # another process's engine and pacer
     try:
         mine, theirs = PgWritePacer(pg_engine, 0.0), PgWritePacer(other, 0.0)
