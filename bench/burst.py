@@ -10,7 +10,9 @@ processes over loopback.
 --mode embedded: one `report-bot serve` on SQLite (web + queue + worker in one process).
 --mode postgres: REPORT_BOT_DATABASE_URL=postgresql://... (BENCH_DATABASE_URL or a fresh database
 `burst_<pid>` at 127.0.0.1:5432), `--web` `report-bot serve` processes (web only) and `--workers`
-`report-bot worker --concurrency N` processes; deliveries go round-robin to the web processes.
+`report-bot worker --concurrency N` processes; deliveries go round-robin to the web processes. Until
+`report-bot worker` exists (issue 16's procrastinate branch), `--workers 0` runs the jobs in the `serve`
+processes (today each runs web + the embedded queue's worker on PostgreSQL).
 
 Every repository starts with its pinned report issue (made by the bot before: found by its marker), so the
 work the limits price is one issue edit + one check run per repository: the floor is 2 × REPOS writes ÷
