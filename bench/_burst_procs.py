@@ -129,14 +129,22 @@ def start_bot(mode: str, double: GitHubDouble, pem: str, work: Path, args: argpa
     return procs
 
 
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
 def fresh_postgres_database() -> str:
-    """BENCH_DATABASE_URL, or a new database `burst_<pid>` on the local server (dropped by nobody: small)."""
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        return url
+    """A new database `burst_<pid>_<time>` on the local server (`drop_database` removes it)."""
     import psycopg
 
     name = f"burst_{os.getpid()}_{int(time.time())}"
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[-1]
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

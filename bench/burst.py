@@ -48,7 +48,7 @@ from github_double import GitHubDouble  # noqa: E402
 from github_double.fixtures import make_app_key  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from _burst_procs import SECRET, Proc, fresh_postgres_database, start_bot  # noqa: E402
+from _burst_procs import SECRET, Proc, drop_database, fresh_postgres_database, start_bot  # noqa: E402
 
 ORG = "course-org"
 INSTALLATION = 100
@@ -264,10 +264,12 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         names = prepare(double, args.repos, report)
         double.set_latency(args.latency)
         double.enforce_secondary_limits(int(args.per_minute), args.per_hour)
-        if mode == "postgres" and not args.database_url:
+        created = mode == "postgres" and not args.database_url
+        if created:
             args.database_url = fresh_postgres_database()
-        procs = start_bot(mode, double, key.private_pem, work, args)
+        procs: list[Proc] = []
         try:
+            procs = start_bot(mode, double, key.private_pem, work, args)
             urls = [p.url for p in procs if p.url]
             mark = double.mark()
             kinds_before = double.request_kinds(INSTALLATION)
@@ -290,6 +292,9 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
         finally:
             for p in procs:
                 p.stop()
+            if created:
+                drop_database(args.database_url)
+                args.database_url = ""
     pushes = len(run.pushes)
     total = run.last_reply - run.started if run.done else float("nan")
     floor = WRITES_PER_REPO * args.repos / args.per_minute * 60
