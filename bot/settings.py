@@ -55,7 +55,10 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(default=10, gt=0)
     worker_concurrency: int = Field(default=4, ge=1)
     installation_concurrency: int = Field(default=2, ge=1)
-    write_interval_seconds: float = Field(default=1.0, ge=0)
+    writes_per_minute: float = Field(default=80, gt=0)
+    writes_per_hour: int = Field(default=500, ge=0)
+    write_interval_seconds: float | None = Field(default=None, ge=0)
+    """Overrides the spacing writes_per_minute gives (tests: a few ms)."""
     max_attempts: int = Field(default=6, ge=1)
     retry_base_seconds: float = Field(default=2.0, ge=0)
     retry_max_seconds: float = Field(default=600, ge=0)

@@ -38,7 +38,8 @@ def test_defaults() -> None:
     assert s.artifact_dir == Path("artifacts")
     assert (s.artifact_ttl_hours, s.request_timeout_seconds) == (72, 10)
     assert (s.worker_concurrency, s.installation_concurrency, s.max_attempts) == (4, 2, 6)
-    assert (s.write_interval_seconds, s.retry_base_seconds, s.retry_max_seconds) == (1.0, 2.0, 600)
+    assert (s.write_interval_seconds, s.retry_base_seconds, s.retry_max_seconds) == (None, 2.0, 600)
+    assert (s.writes_per_minute, s.writes_per_hour) == (80, 500)
     assert (s.delivery_retention_days, s.render_limit_per_hour, s.log_level) == (14, 20, "INFO")
 
 

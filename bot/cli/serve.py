@@ -111,7 +111,7 @@ def build_app(
     run_worker = with_worker or not is_postgres(settings)
     artifacts = LocalArtifactStore(settings.artifact_dir, settings.public_url)
     metrics = Metrics()
-    github_app = github_app_factory(settings, metrics)
+    github_app = github_app_factory(settings, metrics, engine)
     gh = github_app(settings.app_id or 0, private_key)
     if identity is None and not needs_setup(settings):
         identity = check_app(gh, settings.public_url)  # a refused App id or key stops the start here

@@ -51,9 +51,17 @@ def make_queue(settings: Settings, engine: Engine) -> Queue:
     )
 
 
-def github_app_factory(settings: Settings, metrics: Metrics) -> Callable[[int, str], GitHubApp]:
+def github_app_factory(
+    settings: Settings, metrics: Metrics, engine: Engine
+) -> Callable[[int, str], GitHubApp]:
+    """The App client's maker; every client it makes shares ONE write pacer (on PostgreSQL, the pacing holds
+    across every process of the database: `bot.queue.make_pacer`)."""
     from bot.github.client import GitHubApp
-    from bot.queue import WritePacer
+    from bot.queue import make_pacer
+
+    pacer = make_pacer(
+        engine, settings.writes_per_minute, settings.writes_per_hour, settings.write_interval_seconds
+    )
 
     def github_app(app_id: int, key: str) -> GitHubApp:
         return GitHubApp(
@@ -61,7 +69,7 @@ def github_app_factory(settings: Settings, metrics: Metrics) -> Callable[[int, s
             key,
             api_url=settings.github_api_url,
             timeout=settings.request_timeout_seconds,
-            pacer=WritePacer(settings.write_interval_seconds),
+            pacer=pacer,
             listener=metrics.github_answer,
         )
 

@@ -61,7 +61,7 @@ def run_worker(args: argparse.Namespace) -> int:
     queue = make_queue(settings, engine)
     metrics = Metrics()
     assert settings.app_id is not None  # missing_for_serve
-    gh = github_app_factory(settings, metrics)(settings.app_id, key)
+    gh = github_app_factory(settings, metrics, engine)(settings.app_id, key)
     check_app(gh, settings.public_url)  # a refused App id or key stops the start here
     artifacts = LocalArtifactStore(settings.artifact_dir, settings.public_url)
     bot = make_bot(settings, gh, store, artifacts, queue)

@@ -19,7 +19,8 @@ from githubkit.cache import MemCacheStrategy
 from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed, RequestTimeout
 
 from bot.github.ratelimit import Listener, RateBook, response_hook
-from bot.queue import RetryLater, WritePacer
+from bot.queue import Pacer, RetryLater, WritePacer, interval_for
+from bot.queue.pacing import Unless
 
 USER_AGENT = "report-bot (+https://github.com/apps/report-bot)"
 CREDENTIALS_HINT = "check REPORT_BOT_APP_ID and the private key"
@@ -55,14 +56,14 @@ class GitHubApp:
         *,
         api_url: str = "https://api.github.com",
         timeout: float = 10.0,
-        pacer: WritePacer | None = None,
+        pacer: Pacer | None = None,
         listener: Listener | None = None,
     ) -> None:
         self.app_id = app_id
         self._key = private_key
         self.api_url = api_url.rstrip("/") + "/"
         self.timeout = httpx.Timeout(timeout)
-        self.pacer = pacer or WritePacer(1.0)
+        self.pacer: Pacer = pacer or WritePacer(interval_for(80))
         self._ssl = ssl.create_default_context()
         self._cache = MemCacheStrategy()  # one context: githubkit builds a client (and TLS set-up) per call
         self._installations: dict[int, GitHub[Any]] = {}
@@ -82,7 +83,7 @@ class GitHubApp:
             "ssl_verify": self._ssl,
             "cache_strategy": self._cache,  # tokens cached per app object, not process-wide
             "async_event_hooks": {
-                "response": [response_hook(self.ratelimits, installation_id, self._listen)]
+                "response": [response_hook(self.ratelimits, installation_id, self._listen, self.pacer.pause)]
             },
         }
 
@@ -103,9 +104,10 @@ class GitHubApp:
         return gh
 
     @asynccontextmanager
-    async def write(self, installation_id: int) -> AsyncIterator[None]:
-        """Hold the installation's write slot: writes of one installation go one at a time, >= 1 s apart."""
-        async with self.pacer.slot(installation_id):
+    async def write(self, installation_id: int, unless: Unless | None = None) -> AsyncIterator[None]:
+        """Hold the installation's write slot: writes of one installation go one at a time, paced at GitHub's
+        secondary limits (bot/queue/pacing.py), in every process sharing the database on PostgreSQL."""
+        async with self.pacer.slot(installation_id, unless):
             yield
 
 

@@ -3,13 +3,17 @@
 `response_hook` is an httpx event hook for one githubkit client: after each answer it records the
 `x-ratelimit-*` headers in a `RateBook` (per installation, or `None` for the App's own JWT calls) and tells
 an optional listener (the metrics) the endpoint group and status. The backfill paces itself with the
-book; the status page and `/metrics` show it."""
+book; the status page and `/metrics` show it.
+
+A rate-limit answer (403 or 429 with `retry-after`, `x-ratelimit-remaining: 0`, or GitHub's "secondary rate
+limit" message) also tells `on_limited` how long GitHub asked the installation to wait (`limited_for`): the
+write pacer pauses that installation's writes, in every process, until then."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +21,11 @@ import httpx
 
 Listener = Callable[[int | None, str, int], None]
 """(installation id or None, endpoint group, HTTP status)"""
+OnLimited = Callable[[int | None, float], Awaitable[None]]
+"""(installation id or None, seconds GitHub asked to wait)"""
+
+SECONDARY_DEFAULT_WAIT = 60.0
+"""GitHub: without retry-after or x-ratelimit-reset, "wait for at least one minute before retrying"."""
 
 
 @dataclass(frozen=True)
@@ -89,12 +98,43 @@ def endpoint_group(path: str) -> str:
     return "other"
 
 
-def response_hook(book: RateBook, installation_id: int | None, listener: Listener | None = None) -> Any:
+def limited_for(status: int, headers: httpx.Headers, message: str, now: float | None = None) -> float | None:
+    """Seconds GitHub asks to wait before the next request, when this answer is a rate-limit one, else None
+    (GitHub's order: retry-after first, then x-ratelimit-reset when nothing is left, else a minute)."""
+    if status not in (403, 429):
+        return None
+    retry_after = headers.get("retry-after", "")
+    if retry_after.strip().isdigit():
+        return float(retry_after)
+    if headers.get("x-ratelimit-remaining") == "0":
+        try:
+            reset = float(headers["x-ratelimit-reset"])
+        except (KeyError, ValueError):
+            return SECONDARY_DEFAULT_WAIT
+        return max(reset - (time.time() if now is None else now), 1.0)
+    if status == 429 or "rate limit" in message.lower():
+        return SECONDARY_DEFAULT_WAIT
+    return None  # a 403 for something else (permissions)
+
+
+def response_hook(
+    book: RateBook,
+    installation_id: int | None,
+    listener: Listener | None = None,
+    on_limited: OnLimited | None = None,
+) -> Any:
     """An httpx `response` event hook (githubkit's `async_event_hooks`) that records each answer."""
 
     async def hook(response: httpx.Response) -> None:
         book.record(installation_id, response.headers)
         if listener is not None:
             listener(installation_id, endpoint_group(response.request.url.path), response.status_code)
+        if on_limited is not None and response.status_code in (403, 429):
+            message = ""
+            if "retry-after" not in response.headers and response.headers.get("x-ratelimit-remaining") != "0":
+                message = (await response.aread())[:2000].decode("utf-8", "replace")  # GitHub's message
+            wait = limited_for(response.status_code, response.headers, message)
+            if wait is not None:
+                await on_limited(installation_id, wait)
 
     return hook

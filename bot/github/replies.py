@@ -4,12 +4,19 @@ One reply per place, edited in place, found again by a stored id and a hidden ma
 retry or a redelivery never makes a second one. githubkit's automatic retries are off: a POST is sent once
 per attempt, and before sending it again on a later attempt the reply is looked up by its marker.
 
+No write that changes nothing: the store keeps the SHA-256 of what the bot last wrote to each reply
+(`body_hash`); an issue body, sticky comment or check run (same commit, conclusion, title, summary,
+annotations) equal to it is not sent again, so a redelivered push costs no write. A later attempt of a job
+(`retrying`) always writes: the earlier one may have died between GitHub and the store.
+
 A look-up by marker reads every page (githubkit's paginator, 100 per page) and stops at the first match: it
 runs only when the store has no id (a fresh database) or on a retry, so steady state costs no listing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,6 +28,7 @@ from githubkit.exception import GraphQLFailed, RequestFailed
 from githubkit.utils import UNSET
 
 from bot.github.client import GitHubApp
+from bot.queue.pacing import Unless
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -53,6 +61,16 @@ class Place:
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.repo}"
+
+
+def content_hash(*parts: Any) -> str:
+    """The SHA-256 of what a write would put on GitHub (JSON of its parts, keys sorted)."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _unchanged(p: Place, stored: Any, digest: str) -> bool:
+    return not p.retrying and stored is not None and stored.body_hash == digest
 
 
 def _status(exc: RequestFailed) -> int:
@@ -90,17 +108,24 @@ async def _find_issue_by_marker(p: Place, marker: str) -> tuple[int, str, str] |
     return None
 
 
-async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[int, bool, str | None]:
+async def upsert_issue(
+    p: Place, title: str, body: str, *, pin: bool, unless: Unless | None = None
+) -> tuple[int, bool, str | None]:
     """Create or edit the report issue. Returns (number, created, note): note says why pinning failed.
 
-    Editing never reopens an issue that a person closed; a deleted issue is made again.
+    Editing never reopens an issue that a person closed; a deleted issue is made again. `unless` is asked
+    when an edit's turn comes (the pacer): True drops it with `Superseded` (a newer push is on the branch).
     """
     body = f"{ISSUE_MARKER}\n{body}"
+    digest = content_hash("issue", body)
     stored = p.store.get_reply(p.full_name, "issue", "default")
     if stored is not None and stored.number is not None:
+        if _unchanged(p, stored, digest):
+            return stored.number, False, None  # GitHub shows this body already: no write
         try:
-            async with p.app.write(p.installation_id):
+            async with p.app.write(p.installation_id, unless):
                 await p.gh.rest.issues.async_update(p.owner, p.repo, stored.number, body=body)
+            p.store.set_reply_hash(p.full_name, "issue", "default", digest)
             return stored.number, False, None
         except RequestFailed as exc:
             if _status(exc) not in (404, 410):
@@ -117,16 +142,18 @@ async def upsert_issue(p: Place, title: str, body: str, *, pin: bool) -> tuple[i
         if found is not None:
             number, node_id, _state = found
             p.store.set_reply(p.full_name, "issue", "default", number, number=number, node_id=node_id)
-            async with p.app.write(p.installation_id):
+            async with p.app.write(p.installation_id, unless):
                 await p.gh.rest.issues.async_update(p.owner, p.repo, number, body=body)
+            p.store.set_reply_hash(p.full_name, "issue", "default", digest)
             # A run that died between creating and pinning it left it unpinned (pinning is idempotent).
             note = await pin_issue(p, node_id) if pin and p.retrying else None
             return number, False, note
     async with p.app.write(p.installation_id):
         created = (await p.gh.rest.issues.async_create(p.owner, p.repo, title=title, body=body)).parsed_data
     p.store.set_reply(
-        p.full_name, "issue", "default", created.id, number=created.number, node_id=created.node_id
-    )
+        p.full_name, "issue", "default", created.id, number=created.number, node_id=created.node_id,
+        body_hash=digest,
+    )  # fmt: skip
     note = await pin_issue(p, created.node_id) if pin else None
     return created.number, True, note
 
@@ -159,11 +186,15 @@ async def upsert_pr_comment(p: Place, pr: int, body: str) -> int:
     """The one sticky comment of a pull request: edited in place, made again if someone deleted it."""
     body = f"{PR_MARKER}\n{body}"
     scope = f"pr:{pr}"
+    digest = content_hash("pr_comment", body)
     stored = p.store.get_reply(p.full_name, "pr_comment", scope)
     if stored is not None:
+        if _unchanged(p, stored, digest):
+            return stored.github_id  # GitHub shows this comment already: no write
         try:
             async with p.app.write(p.installation_id):
                 await p.gh.rest.issues.async_update_comment(p.owner, p.repo, stored.github_id, body=body)
+            p.store.set_reply_hash(p.full_name, "pr_comment", scope, digest)
             return stored.github_id
         except RequestFailed as exc:
             if _status(exc) not in (404, 410):
@@ -179,10 +210,11 @@ async def upsert_pr_comment(p: Place, pr: int, body: str) -> int:
             p.store.set_reply(p.full_name, "pr_comment", scope, mine.id, number=pr)
             async with p.app.write(p.installation_id):
                 await p.gh.rest.issues.async_update_comment(p.owner, p.repo, mine.id, body=body)
+            p.store.set_reply_hash(p.full_name, "pr_comment", scope, digest)
             return mine.id
     async with p.app.write(p.installation_id):
         created = (await p.gh.rest.issues.async_create_comment(p.owner, p.repo, pr, body=body)).parsed_data
-    p.store.set_reply(p.full_name, "pr_comment", scope, created.id, number=pr)
+    p.store.set_reply(p.full_name, "pr_comment", scope, created.id, number=pr, body_hash=digest)
     return created.id
 
 
@@ -202,7 +234,10 @@ async def check_run(
 ) -> int:
     """Create (or, for the same commit, update) the "Report check" check run, annotations in batches of 50."""
     scope = f"sha:{sha}"
+    digest = content_hash("check_run", sha, success, title, summary, annotations, details_url)
     stored = p.store.get_reply(p.full_name, "check_run", scope)
+    if stored is not None and _unchanged(p, stored, digest):
+        return stored.github_id  # this commit's check run says exactly this already: no write
     run_id = stored.github_id if stored is not None else None
     if run_id is None and p.retrying:
         resp = await p.gh.rest.checks.async_list_for_ref(p.owner, p.repo, sha, check_name=CHECK_NAME)
@@ -241,6 +276,7 @@ async def check_run(
         async with p.app.write(p.installation_id):
             more = {"title": output["title"], "summary": output["summary"], "annotations": batch}
             await p.gh.rest.checks.async_update(p.owner, p.repo, run_id, data={"output": more})  # type: ignore[call-overload]
+    p.store.set_reply_hash(p.full_name, "check_run", scope, digest)  # every batch is on GitHub
     return run_id
 
 

@@ -16,7 +16,8 @@ from bot.github.stats import RepoStats, file_measures, repo_stats
 from bot.jobs.context import Bot
 from bot.jobs.overview import schedule
 from bot.jobs.read import Checked, Skip, read_and_check
-from bot.queue import Job
+from bot.queue import Job, Superseded
+from bot.queue.pacing import Unless
 from bot.report import deadline as deadline_text
 from bot.report import feedback
 from bot.report.summary import summarise
@@ -60,16 +61,36 @@ def with_deadline(checked: Checked, now: datetime, pushed_at: datetime | None) -
     return dataclasses.replace(checked, body=f"{line}\n\n{checked.body}")
 
 
+NEWER_PUSH_RECHECKS = 3
+"""How often a branch job checks again when a newer push landed while it waited for its write turn."""
+
+
 async def _check_branch(
     bot: Bot, p: Place, branch: str, pushed_at: datetime | None
 ) -> tuple[Checked, int | None]:
-    checked = await read_and_check(bot, p, f"refs/heads/{branch}")
-    cfg = checked.config.config
-    if branch != checked.head.default_branch:
-        return checked, None  # only the default branch has the pinned issue; others are checked in PRs
-    checked = with_deadline(checked, bot.clock(), pushed_at)
-    title = cfg.issue_title
-    number, created, pin_note = await upsert_issue(p, title, checked.body, pin=cfg.pin_issue)
+    for attempt in range(NEWER_PUSH_RECHECKS + 1):
+        checked = await read_and_check(bot, p, f"refs/heads/{branch}")
+        cfg = checked.config.config
+        if branch != checked.head.default_branch:
+            return checked, None  # only the default branch has the pinned issue; others are checked in PRs
+        checked = with_deadline(checked, bot.clock(), pushed_at)
+        title = cfg.issue_title
+        moved = _moved(p, branch, checked.head.sha) if attempt < NEWER_PUSH_RECHECKS else None
+        try:
+            number, created, pin_note = await upsert_issue(
+                p, title, checked.body, pin=cfg.pin_issue, unless=moved
+            )
+            break
+        except Superseded:
+            # The newest push first: write what the branch holds now, not what it held when the job began
+            # (the newer push's own job then finds it written and writes nothing). Its push time is not
+            # known here: a push after a late one is late too; otherwise it is not counted as late.
+            log.info("%s: %s moved while waiting to write, checking its new head", p.full_name, branch)
+            due = cfg.deadline
+            if pushed_at is not None and not (due is not None and deadline_text.is_late(due, pushed_at)):
+                pushed_at = None
+    else:  # pragma: no cover - the last attempt never asks
+        raise AssertionError("unreachable")
     if pin_note:
         await upsert_issue(p, title, f"> {pin_note}\n\n{checked.body}", pin=False)
     scope = f"branch:{branch}"
@@ -120,6 +141,20 @@ async def record_summary(bot: Bot, p: Place, checked: Checked, pushed_at: dateti
         deadline=due,
     )
     await asyncio.to_thread(summaries.set_summary, engine, row)
+
+
+def _moved(p: Place, branch: str, sha: str) -> Unless:
+    """True when `branch` no longer points at `sha` (one REST read; a failed read says False: write)."""
+
+    async def moved() -> bool:
+        try:
+            ref = (await p.gh.rest.git.async_get_ref(p.owner, p.repo, f"heads/{branch}")).parsed_data
+        except Exception as exc:  # the write goes ahead as it would have without the check
+            log.info("%s: could not read the head of %s (%s)", p.full_name, branch, type(exc).__name__)
+            return False
+        return bool(ref.object_.sha != sha)
+
+    return moved
 
 
 async def check_pr(bot: Bot, p: Place, pr: int, *, force: bool = False) -> tuple[Checked, int | None] | None:

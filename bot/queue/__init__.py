@@ -15,7 +15,8 @@ May import: store (its engine and tables), procrastinate and psycopg, and the st
 from bot.queue.backoff import backoff_delay, one_line_reason, redact
 from bot.queue.contract import Queue
 from bot.queue.job import Job, JobRow, JobStatus, RetryLater
-from bot.queue.pacing import WritePacer
+from bot.queue.pacing import Pacer, Superseded, WritePacer, interval_for
+from bot.queue.pacing_pg import PgWritePacer, make_pacer
 from bot.queue.setup import open_queue, setup_schema
 from bot.queue.worker import TRANSIENT_ERRORS, Handler, JobQueue
 
@@ -26,10 +27,15 @@ __all__ = [
     "JobQueue",
     "JobRow",
     "JobStatus",
+    "Pacer",
+    "PgWritePacer",
     "Queue",
     "RetryLater",
+    "Superseded",
     "WritePacer",
     "backoff_delay",
+    "interval_for",
+    "make_pacer",
     "one_line_reason",
     "open_queue",
     "redact",

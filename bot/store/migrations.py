@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from bot.store import backfill as _backfill_model  # noqa: F401  (its table is part of Base.metadata)
 from bot.store import summaries as _summaries_model  # noqa: F401  (its tables are part of Base.metadata)
+from bot.store import write_pacing as _pacing_model  # noqa: F401  (its tables are part of Base.metadata)
 from bot.store.models import Base, SchemaVersion, schema_version_table
 
 _PG_MIGRATION_LOCK = 0x5242_0001  # arbitrary advisory-lock id owned by report-bot migrations
@@ -45,10 +46,26 @@ def _summaries(conn: Connection) -> None:
     overview_edits_table.create(conn, checkfirst=True)
 
 
+def _written_hashes_and_pacing(conn: Connection) -> None:
+    from sqlalchemy import text
+
+    from bot.store.write_pacing import write_lanes_table, write_starts_table
+
+    if "body_hash" not in {c["name"] for c in inspect(conn).get_columns("replies")}:
+        conn.execute(text("ALTER TABLE replies ADD COLUMN body_hash VARCHAR(64)"))
+    write_lanes_table.create(conn, checkfirst=True)
+    write_starts_table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "org-wide backfill progress (issue 15)", _backfills),
     Migration(3, "class overview: repository summaries, overview issue edits (issue 15)", _summaries),
+    Migration(
+        4,
+        "hash of the last written reply; write pacing across processes (issue 16)",
+        _written_hashes_and_pacing,
+    ),
 )
 
 

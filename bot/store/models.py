@@ -86,6 +86,8 @@ class ReplyRecord(Base):
     number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     node_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """SHA-256 of what the bot last wrote there (None: unknown), so an unchanged write is not sent."""
 
 
 class VerdictRecord(Base):

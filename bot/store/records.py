@@ -35,6 +35,8 @@ class Reply:
     number: int | None
     node_id: str | None
     updated_at: datetime
+    body_hash: str | None = None
+    """SHA-256 of what the bot last wrote to this reply (None: not known)."""
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,9 @@ class Store:
         github_id: int,
         number: int | None = None,
         node_id: str | None = None,
+        body_hash: str | None = None,
     ) -> Reply:
+        """Record a reply; `body_hash` is what was written to it (None: not known, the next write is sent)."""
         _check_kind(kind)
         with self.engine.begin() as conn:
             stmt = upsert_insert(conn, _replies).values(
@@ -209,6 +211,7 @@ class Store:
                 number=number,
                 node_id=node_id,
                 updated_at=self._clock(),
+                body_hash=body_hash,
             )
             row = conn.execute(
                 stmt.on_conflict_do_update(
@@ -218,10 +221,21 @@ class Store:
                         "number": stmt.excluded.number,
                         "node_id": stmt.excluded.node_id,
                         "updated_at": stmt.excluded.updated_at,
+                        "body_hash": stmt.excluded.body_hash,
                     },
                 ).returning(*_replies.c)
             ).one()
         return _reply(row)
+
+    def set_reply_hash(self, repo: str, kind: str, scope: str, body_hash: str | None) -> None:
+        """What the bot has just written to an existing reply (None: unknown, e.g. the write failed)."""
+        _check_kind(kind)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(_replies)
+                .where(_replies.c.repo == repo, _replies.c.kind == kind, _replies.c.scope == scope)
+                .values(body_hash=body_hash, updated_at=self._clock())
+            )
 
     def delete_reply(self, repo: str, kind: str, scope: str) -> bool:
         _check_kind(kind)

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from .faults import Faults
-from .ratelimit import RateLimits
+from .ratelimit import RateLimits, SecondaryLimits
 from .requestlog import RequestLog
 from .state import GitHubState
 
@@ -18,4 +18,5 @@ class Context:
     log: RequestLog = field(default_factory=RequestLog)
     faults: Faults = field(default_factory=Faults)
     rate: RateLimits = field(default_factory=RateLimits)
+    secondary: SecondaryLimits = field(default_factory=SecondaryLimits)
     stopping: threading.Event = field(default_factory=threading.Event)

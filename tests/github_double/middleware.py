@@ -18,6 +18,7 @@ from .auth import Principal, authenticate
 from .context import Context
 from .errors import ApiError
 from .faults import Fault
+from .ratelimit import content_creating
 from .requestlog import LoggedRequest, RequestLog
 
 SECONDARY = (
@@ -151,6 +152,18 @@ class DoubleMiddleware:
         if budget.remaining < 0:
             message = f"API rate limit exceeded for {exchange.actor}."
             await self._error(ApiError(403, message, documentation_url=RATE_DOCS), scope, receive, respond)
+            return
+        writes = content_creating(method, path, _json_or_none(exchange.raw))
+        wait = ctx.secondary.admit(exchange.actor, writes) if auth_error is None else None
+        if wait is not None:  # GitHub's documented answer: 403, retry-after, the secondary-limit message
+            exchange.fault = "secondary_limit_enforced"
+            extra["retry-after"] = str(max(int(wait + 0.999), 1))
+            err = ApiError(
+                403,
+                SECONDARY.format(rid=request_id),
+                documentation_url=RATE_DOCS + "#about-secondary-rate-limits",
+            )
+            await self._error(err, scope, receive, respond)
             return
         scope.setdefault("state", {})["principal"] = principal
         replay = _Replay(exchange.raw, receive)

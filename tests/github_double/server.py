@@ -488,6 +488,16 @@ class GitHubDouble:
         """Do the request server-side (e.g. create the issue) but answer `status` (default 502)."""
         self.ctx.faults.add(Fault("succeed_then_fail", method, path, times, status=status))
 
+    def enforce_secondary_limits(self, per_minute: int = 80, per_hour: int = 500) -> None:
+        """Refuse content-creating requests of an installation beyond GitHub's documented secondary limits
+        (403, retry-after, GitHub's message); 0 turns a window off."""
+        self.ctx.secondary.enforce(per_minute, per_hour)
+
+    def request_kinds(self, installation_id: int | None = None) -> dict[str, int]:
+        """Requests by kind: read, write (content-creating, admitted), limited (refused by the limit)."""
+        actor = None if installation_id is None else f"installation:{installation_id}"
+        return self.ctx.secondary.counts(actor)
+
     def clear_faults(self) -> None:
         """Remove queued failures and latency."""
         self.ctx.faults.clear()
