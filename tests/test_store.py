@@ -108,11 +108,13 @@ def test_fresh_database_is_stamped_latest_without_running_steps(fresh_db_url: st
 
 
 def test_two_processes_initialising_at_once(fresh_db_url: str) -> None:
-    engines = [make_engine(fresh_db_url) for _ in range(3)]
+    """Several processes opening a NEW database together (SQLite: switching it to WAL answered "database is
+    locked" at once, without waiting, while another one was in its first transaction)."""
+    engines = [make_engine(fresh_db_url) for _ in range(8)]
     try:
-        with ThreadPoolExecutor(3) as pool:
+        with ThreadPoolExecutor(8) as pool:
             versions = list(pool.map(init_db, engines))
-        assert versions == [MIGRATIONS[-1].version] * 3
+        assert versions == [MIGRATIONS[-1].version] * 8
     finally:
         for eng in engines:
             eng.dispose()

@@ -8,6 +8,8 @@ reads then writes never fails half-way with "database is locked"). Read-only wor
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,7 @@ def _sqlite_engine(url: URL, **engine_kwargs: Any) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             if not in_memory:
-                cursor.execute("PRAGMA journal_mode=WAL")
+                _wal(cursor)
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -74,6 +76,27 @@ def _sqlite_engine(url: URL, **engine_kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
     return engine
+
+
+def _wal(cursor: Any) -> None:
+    """Put the database in WAL mode (it stays so: later connections find it set and skip the switch).
+    Switching needs the file to itself; several connections opening a NEW database together have seen
+    "database is locked" from it (tests/test_store.py, under load), so it is tried again for up to the busy
+    timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        cursor.execute("PRAGMA journal_mode")
+        if str(cursor.fetchone()[0]).lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def init_db(engine: Engine) -> int:
