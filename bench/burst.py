@@ -344,8 +344,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--per-minute", type=float, default=80, help="content-creating requests a minute (both sides)"
     )
     ap.add_argument("--per-hour", type=int, default=0, help="... an hour (0: off; GitHub documents 500)")
-    ap.add_argument("--concurrency", type=int, default=16, help="jobs at once per worker process")
-    ap.add_argument("--per-installation", type=int, default=16, help="jobs at once per installation")
+    ap.add_argument("--concurrency", type=int, default=4, help="jobs at once per process (the bot's default)")
+    ap.add_argument("--per-installation", type=int, default=2, help="jobs at once per installation (default)")
     ap.add_argument("--web", type=int, default=2, help="postgres mode: web processes")
     ap.add_argument("--workers", type=int, default=3, help="postgres mode: worker processes")
     ap.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
