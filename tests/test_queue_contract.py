@@ -345,3 +345,36 @@ async def test_run_returns_when_stop_is_set_before_it_starts(backend: Backend) -
         raise AssertionError("no job was queued")
 
     await asyncio.wait_for(queue.run(handler, stop, poll_interval=0.02), 10)
+
+
+async def test_cancel_in_takes_the_waiting_jobs_of_removed_repositories_or_an_installation(
+    backend: Backend,
+) -> None:
+    """What an uninstall cancels, in the delivery's transaction: the repository's waiting jobs by key prefix
+    (`_` and `%` in a name are letters, not wildcards), or every waiting job of the installation."""
+    queue = backend.queue()
+    keys = {
+        "check:org/a_b:branch:main": 1,
+        "command:org/a_b:7": 1,
+        "check:org/axb:branch:main": 1,  # `_` above must not match this one
+        "check:org/a_bc:branch:main": 1,  # nor a longer name
+        "check:other/z:branch:main": 2,
+        "backfill:2": 2,
+    }
+    for key, inst in keys.items():
+        queue.enqueue("check", key, {"k": key}, inst)
+    with backend.engine.begin() as conn:
+        assert queue.cancel_in(conn, key_prefixes=["check:org/a_b:", "command:org/a_b:"]) == 2
+    waiting = {j.key for j in queue.list_jobs("waiting")}
+    assert waiting == set(keys) - {"check:org/a_b:branch:main", "command:org/a_b:7"}
+    with backend.engine.begin() as conn:
+        assert queue.cancel_in(conn, installation_id=2) == 2
+        assert queue.cancel_in(conn) == 0
+    assert {j.key for j in queue.list_jobs("waiting")} == {
+        "check:org/axb:branch:main",
+        "check:org/a_bc:branch:main",
+    }
+    with pytest.raises(RuntimeError), backend.engine.begin() as conn:  # rolled back with the caller
+        queue.cancel_in(conn, installation_id=1)
+        raise RuntimeError("the delivery failed")
+    assert len(queue.list_jobs("waiting")) == 2

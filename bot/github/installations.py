@@ -72,6 +72,11 @@ def removed_repositories(store: Store, event: str, payload: dict[str, Any]) -> l
     return sorted({n.lower() for n in names if n})
 
 
+def job_prefixes(names: list[str]) -> list[str]:
+    """The key prefixes of a repository's jobs (keys spell it in lower case: check:owner/repo:...)."""
+    return [f"{kind}:{name.lower()}:" for name in names for kind in ("check", "command")]
+
+
 def forget_job(delivery: str, names: list[str], installation_id: int) -> tuple[str, dict[str, Any], int]:
     """(key, payload, installation) of the job that deletes what lives outside the database (rendered pages)
     for repositories the app left; keyed by delivery, so two removals never coalesce into one."""

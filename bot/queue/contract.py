@@ -21,6 +21,7 @@ queue keeps one row across retries, procrastinate's backend defers a new one per
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -69,6 +70,13 @@ class Queue(Protocol):
     ) -> bool:
         """`enqueue` inside the caller's open transaction on the store's database (stored with it or not at
         all); call `wake()` once it is committed."""
+        ...
+
+    def cancel_in(
+        self, conn: Connection, *, installation_id: int | None = None, key_prefixes: Sequence[str] = ()
+    ) -> int:
+        """Inside the caller's transaction: cancel the waiting jobs whose key starts with one of
+        `key_prefixes`, and every waiting job of `installation_id` (uninstalled); returns how many."""
         ...
 
     def wake(self) -> None: ...

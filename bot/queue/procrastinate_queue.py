@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Connection
 
 from bot.queue import pg_jobs
 from bot.queue.backoff import backoff_delay, one_line_reason
+from bot.queue.cancel import cancel_procrastinate
 from bot.queue.job import Job, JobRow, RetryLater
 from bot.queue.slots import InstallationSlots
 from bot.queue.worker import TRANSIENT_ERRORS, Handler, check_job
@@ -118,6 +120,11 @@ class ProcrastinateQueue:
             conn, pg_jobs.job_args(kind, key, dict(payload), installation_id), delay
         )
         return created
+
+    def cancel_in(
+        self, conn: Connection, *, installation_id: int | None = None, key_prefixes: Sequence[str] = ()
+    ) -> int:
+        return cancel_procrastinate(conn, pg_jobs.TASK, installation_id, key_prefixes)
 
     def wake(self) -> None:
         """Nothing to do: procrastinate's trigger notifies the workers when the defer commits."""

@@ -19,7 +19,7 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from bot.queue.backoff import backoff_delay, one_line_reason
+from bot.queue.cancel import cancel_embedded
 from bot.queue.job import Job, JobRow, RetryLater
 from bot.queue.table import JobTable
 from bot.store.types import utcnow
@@ -131,6 +132,11 @@ class JobQueue:
         check_job(kind, key, delay)
         created, _job_id = self._table.enqueue_in(conn, kind, key, dict(payload), installation_id, delay)
         return created
+
+    def cancel_in(
+        self, conn: Connection, *, installation_id: int | None = None, key_prefixes: Sequence[str] = ()
+    ) -> int:
+        return cancel_embedded(conn, installation_id, key_prefixes)
 
     def wake(self) -> None:
         """Wake this queue's running workers (new jobs were committed)."""

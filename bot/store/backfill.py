@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Engine, Integer, String, delete, func, or_, select, update
+from sqlalchemy import BigInteger, Engine, Integer, String, delete, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.store.models import Base, _table, jobs_table, renders_table, replies_table, verdicts_table
+from bot.store.models import Base, _table, renders_table, replies_table, verdicts_table
 from bot.store.summaries import overview_edits_table, summaries_table
 from bot.store.types import UTCDateTime, utcnow
 
@@ -109,7 +109,8 @@ def finish(engine: Engine, installation_id: int) -> None:
 
 
 def forget_repositories(engine: Engine, full_names: Iterable[str]) -> int:
-    """Delete what is stored about these repositories and cancel their waiting jobs; rows deleted."""
+    """Delete what is stored about these repositories; rows deleted. (Their waiting jobs are the queue's to
+    cancel: `Queue.cancel_in`, in the same delivery.)"""
     names = sorted({n for n in full_names if n})
     if not names:
         return 0
@@ -118,27 +119,12 @@ def forget_repositories(engine: Engine, full_names: Iterable[str]) -> int:
     with engine.begin() as conn:
         for table in (replies_table, verdicts_table, renders_table, summaries_table):
             deleted += conn.execute(delete(table).where(func.lower(table.c.repo).in_(lowered))).rowcount
-        # Job keys spell the repository in lower case: check:owner/repo:..., command:owner/repo:...
-        waiting = jobs_table.c.status == "waiting"
-        for name in lowered:
-            deleted += conn.execute(
-                update(jobs_table)
-                .where(
-                    waiting, or_(*(jobs_table.c.key.startswith(f"{k}:{name}:") for k in ("check", "command")))
-                )
-                .values(status="superseded", finished_at=utcnow(), last_error="repository removed")
-            ).rowcount
     return deleted
 
 
 def forget_installation(engine: Engine, installation_id: int) -> None:
-    """Cancel the installation's waiting jobs and drop its backfill progress."""
+    """Drop the installation's backfill progress and overview (its waiting jobs: `Queue.cancel_in`)."""
     with engine.begin() as conn:
-        conn.execute(
-            update(jobs_table)
-            .where(jobs_table.c.installation_id == installation_id, jobs_table.c.status == "waiting")
-            .values(status="superseded", finished_at=utcnow(), last_error="installation deleted")
-        )
         conn.execute(delete(backfills_table).where(backfills_table.c.installation_id == installation_id))
         conn.execute(delete(summaries_table).where(summaries_table.c.installation_id == installation_id))
         conn.execute(

@@ -92,6 +92,9 @@ def accept(
         installations.apply(store, event, payload)
         for job in jobs:
             ctx.queue.enqueue_in(conn, job.kind, job.key, job.payload, job.installation_id)
+        if gone or (event, action) == ("installation", "deleted"):  # their waiting jobs go too
+            deleted = payload["installation"]["id"] if action == "deleted" else None
+            ctx.queue.cancel_in(conn, installation_id=deleted, key_prefixes=installations.job_prefixes(gone))
         if gone:  # rendered pages of those repositories live outside the database: a job deletes them
             key, job_payload, inst = installations.forget_job(delivery, gone, payload["installation"]["id"])
             ctx.queue.enqueue_in(conn, "forget", key, job_payload, inst)
