@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 import time
 from pathlib import Path
 
@@ -70,6 +71,9 @@ def test_a_report_over_budget_gets_a_could_not_be_checked_in_time_verdict(
         bot.idle()
     body = d.issues(ORG, "group-slow")[0].body
     assert "This report could not be checked in time" in body
+    with sqlite3.connect(tmp_path / "bot.db") as db:  # stored as what happened, not as "no report"
+        (error,) = db.execute("SELECT error FROM verdicts WHERE repo = ?", (f"{ORG}/group-slow",)).fetchone()
+    assert error == "could not be checked in time"
 
 
 def test_worker_processes_end_with_the_process_that_started_them(tmp_path: Path) -> None:

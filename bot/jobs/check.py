@@ -123,12 +123,7 @@ async def record_summary(bot: Bot, p: Place, checked: Checked, pushed_at: dateti
         stats = dataclasses.replace(RepoStats.from_json(before.stats), files=file_measures(files))
     else:
         stats, read_at = await repo_stats(p.gh, p.owner, p.repo, files), now
-    if v is None:
-        problem = "report not text" if checked.head.report_binary else "no report"
-        if checked.head.report is not None:
-            problem = "could not be checked in time"
-    else:
-        problem = None
+    problem = _no_verdict(checked)[0] if v is None else None
     row = summaries.Summary(
         repo=p.full_name,
         installation_id=p.installation_id,
@@ -196,17 +191,24 @@ async def record_and_notify(
 ) -> None:
     v = checked.verdict
     failing = [str(n) for n in sorted(v.failing())] if v else []
-    binary = checked.head.report_binary
-    error = (v.official.error if v else ("report not text" if binary else "no report")) or None
+    error, missing = (v.official.error, "") if v else _no_verdict(checked)
     total = v.official.total if v else 0
     before = bot.store.last_verdict(p.full_name, scope)
     changed = before is None or (before.failing, before.error, before.total) != (failing, error, total)
     if notify and changed and before is not None and issue is not None:
-        missing = "The report file is not a text file" if binary else "The report file is missing"
         headline = feedback.headline(v) if v else missing
         text = f"The verdict changed at commit `{checked.head.sha[:7]}`: **{headline}**. The issue above shows the details."
         await comment_on_change(p, issue, f"{scope}:{checked.head.sha}", text)
     bot.store.set_verdict(p.full_name, scope, checked.head.sha, bool(v and v.ok), total, failing, error)
+
+
+def _no_verdict(checked: Checked) -> tuple[str, str]:
+    """Why a check has no verdict: (what is stored, what the change comment says)."""
+    if checked.head.report_binary:
+        return "report not text", "The report file is not a text file"
+    if checked.head.report is not None:  # there was a report: its check ran out of time
+        return "could not be checked in time", "The report could not be checked in time"
+    return "no report", "The report file is missing"
 
 
 def _read_at(stats: dict[str, object] | None) -> datetime | None:
