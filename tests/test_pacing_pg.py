@@ -34,7 +34,10 @@ WRITER = textwrap.dedent(
     url, n, interval, hold, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 
     async def main():
-        pacer = PgWritePacer(make_engine(url), interval, per_hour=100000)  # write_starts logs each start
+        engine = make_engine(url)
+        with engine.connect() as conn:  # connected before the start: a slow first connection under load
+            conn.exec_driver_sql("SELECT 1")  # must not make one process start after the other finished
+        pacer = PgWritePacer(engine, interval, per_hour=100000)  # write_starts logs each start
         spans = []
         while time.time() < start_at:
             await asyncio.sleep(0.005)
@@ -64,7 +67,7 @@ def _writers(
     url: str, processes: int, n: int, interval: float, hold: float
 ) -> list[list[tuple[float, float]]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start_at = time.time() + 4.0  # both are running (imports done) before either writes
+    start_at = time.time() + 6.0  # both are running (imports done, connected) before either writes
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, url, str(n), str(interval), str(hold), str(start_at)],

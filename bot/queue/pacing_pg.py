@@ -15,6 +15,7 @@ behind it, so waiting costs a query per write slot, not one per waiting job.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,8 @@ from bot.store.write_pacing import write_starts_table as starts
 
 BUSY_POLL = 0.02
 """How often to look again while another process's write is in flight (writes take ~0.1-1 s)."""
+JITTER = 0.01
+"""Seconds added at random to a wait for the slot (fairness between processes)."""
 
 
 def _now(conn: Connection) -> float:
@@ -133,7 +136,9 @@ class PgWritePacer:
                 if await unless():
                     raise Superseded("a newer state is waiting: this write is not made")
             while (wait := await asyncio.to_thread(self._try_take, key)) > 0:
-                await self._sleep(wait)
+                # A little jitter: processes waiting for the same turn wake in a random order, so the one
+                # that wrote last does not win every turn (each process gets its share of the writes).
+                await self._sleep(wait + random.uniform(0, JITTER))
             try:
                 yield
             finally:
