@@ -13,15 +13,14 @@ import yaml
 from e2e_harness import push_payload, seed
 from github_double import GitHubDouble
 from github_double.fixtures import AppKey
+from job_bot import Clock, job_bot
 
-from bot.github.client import GitHubApp
 from bot.github.config import validate
 from bot.github.events import decide
 from bot.jobs import Bot, handle
 from bot.jobs.overview import rows
-from bot.queue import Job, WritePacer
+from bot.queue import Job
 from bot.report.deadline import countdown, late_note, span, when
-from bot.store import Store, init_db, make_engine
 
 pytestmark = pytest.mark.usefixtures("graphql_schema")
 ORG = "course-org"
@@ -79,12 +78,6 @@ def test_countdown_and_late_note() -> None:
 
 
 # -- the check job on both sides ----------------------------------------------------------------------------
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -94,13 +87,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def bot(github_double: GitHubDouble, app_key: AppKey, tmp_path: Path, clock: Clock) -> Iterator[Bot]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
-    init_db(engine)
-    app = GitHubApp(
-        github_double.app_id, app_key.private_pem, api_url=github_double.url, timeout=3, pacer=WritePacer(0)
-    )
-    yield Bot(app, Store(engine), clock=clock)
-    engine.dispose()
+    with job_bot(github_double, app_key, tmp_path, clock) as made:
+        yield made
 
 
 async def _push(d: GitHubDouble, bot: Bot, repo: str, text: str, pushed: datetime) -> str:

@@ -6,7 +6,7 @@ an unchanged table is not written again; without `overview:` in the organisation
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,12 @@ from e2e_harness import seed
 from github_double import GitHubDouble
 from github_double.fixtures import AppKey
 from github_double.graphql_stats import add_workflow_run
+from job_bot import Clock, job_bot
 
-from bot.github.client import GitHubApp
 from bot.github.overview_issue import OVERVIEW_MARKER
 from bot.jobs import Bot, handle
 from bot.jobs.overview import INTERVAL, overview_key
-from bot.queue import Job, JobQueue, RetryLater, WritePacer
-from bot.store import Store, init_db, make_engine
+from bot.queue import Job, JobQueue, RetryLater
 
 pytestmark = pytest.mark.usefixtures("graphql_schema")
 ORG = "course-org"
@@ -28,31 +27,15 @@ INSTALLATION = 100
 ORG_CONFIG = "overview: {repo: class-overview, title: MLOps class overview}\n"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(datetime(2027, 1, 10, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
 def bot(github_double: GitHubDouble, app_key: AppKey, tmp_path: Path, clock: Clock) -> Iterator[Bot]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
-    init_db(engine)
-    app = GitHubApp(
-        github_double.app_id, app_key.private_pem, api_url=github_double.url, timeout=3, pacer=WritePacer(0)
-    )
-    yield Bot(app, Store(engine), clock=clock)
-    engine.dispose()
+    with job_bot(github_double, app_key, tmp_path, clock) as made:
+        yield made
 
 
 def _job(kind: str, key: str, payload: dict[str, object], attempts: int = 1) -> Job:
