@@ -156,3 +156,22 @@ def test_make_pacer_picks_the_backend(pg_engine: Engine, tmp_path: Path) -> None
         assert isinstance(make_pacer(sqlite, 80, 0, interval=0.02), WritePacer)
     finally:
         sqlite.dispose()
+
+
+async def test_the_slot_of_a_process_that_died_mid_write_is_free_after_its_lease(pg_engine: Engine) -> None:
+    """A worker SIGKILLed inside a write never releases the slot: the others write again once the lease (what
+    one write may take: `wiring.write_lease` of the request timeout) has run out, not a minute later."""
+    from bot.cli.wiring import write_lease
+
+    dead = PgWritePacer(pg_engine, 0.0, lease=1.0)
+    assert await asyncio.to_thread(dead._try_take, 4343) == 0.0  # took it; its process dies: no release
+    live = make_pacer(pg_engine, 80, 0, 0.0, lease=1.0)
+    started = time.monotonic()
+    async with live.slot(4343):
+        waited = time.monotonic() - started
+    assert 0.7 < waited < 5, waited
+    assert (
+        write_lease(3) == 11 and write_lease(10) == 25
+    )  # the bot's: from REPORT_BOT_REQUEST_TIMEOUT_SECONDS
+    assert isinstance(make_pacer(pg_engine, 80, 0, lease=11), PgWritePacer)
+    assert make_pacer(pg_engine, 80, 0, lease=11).lease == 11  # type: ignore[union-attr]

@@ -51,6 +51,11 @@ def make_queue(settings: Settings, engine: Engine) -> Queue:
     )
 
 
+def write_lease(request_timeout: float) -> float:
+    """How long the write slot of a process that died mid-write stays taken (seconds)."""
+    return 2 * request_timeout + 5
+
+
 def github_app_factory(
     settings: Settings, metrics: Metrics, engine: Engine
 ) -> Callable[[int, str], GitHubApp]:
@@ -59,8 +64,14 @@ def github_app_factory(
     from bot.github.client import GitHubApp
     from bot.queue import make_pacer
 
+    # A write is one request: a process killed in the middle of one frees the installation's slot once that
+    # request would have timed out (twice, for a token fetched on the way), not a minute later.
     pacer = make_pacer(
-        engine, settings.writes_per_minute, settings.writes_per_hour, settings.write_interval_seconds
+        engine,
+        settings.writes_per_minute,
+        settings.writes_per_hour,
+        settings.write_interval_seconds,
+        lease=write_lease(settings.request_timeout_seconds),
     )
 
     def github_app(app_id: int, key: str) -> GitHubApp:

@@ -159,11 +159,17 @@ class PgWritePacer:
 
 
 def make_pacer(
-    engine: Engine | None, per_minute: float, per_hour: int, interval: float | None = None
+    engine: Engine | None,
+    per_minute: float,
+    per_hour: int,
+    interval: float | None = None,
+    *,
+    lease: float = 60.0,
 ) -> Pacer:
     """The pacer for a deployment: across processes on PostgreSQL, in this process on SQLite.
-    `interval` (seconds between write starts) overrides the one `per_minute` gives."""
+    `interval` (seconds between write starts) overrides the one `per_minute` gives. `lease`: how long the slot
+    of a process that died mid-write stays taken (PostgreSQL) — make it what one write can take at most."""
     spacing = interval if interval is not None else interval_for(per_minute)
     if engine is not None and engine.dialect.name == "postgresql":
-        return PgWritePacer(engine, spacing, per_hour=per_hour)
+        return PgWritePacer(engine, spacing, per_hour=per_hour, lease=lease)
     return WritePacer(spacing, per_hour=per_hour)
