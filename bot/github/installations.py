@@ -29,10 +29,9 @@ def apply(store: Store, event: str, payload: dict[str, Any]) -> bool:
     inst_id = int(inst["id"])
     account = inst.get("account") or {}
     action = payload.get("action")
+    gone = removed_repositories(store, event, payload)  # read before the repositories are removed below
     if event == "installation" and action == "deleted":
-        names = [r.full_name for r in store.list_repositories(inst_id)]
-        names += [name for _, name in _repos(payload.get("repositories"))]
-        backfills.forget_repositories(store.engine, names)
+        backfills.forget_repositories(store.engine, gone)
         backfills.forget_installation(store.engine, inst_id)
         store.remove_installation(inst_id)
         return True
@@ -52,7 +51,7 @@ def apply(store: Store, event: str, payload: dict[str, Any]) -> bool:
         store.upsert_repository(repo_id, inst_id, full_name, "")
     for repo_id, _ in removed:
         store.remove_repository(repo_id)
-    backfills.forget_repositories(store.engine, [name for _, name in removed])
+    backfills.forget_repositories(store.engine, gone)
     return True
 
 
